@@ -1,0 +1,52 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+
+/**
+ * The library's configuration. The CLI and the server build this object from defaults,
+ * omnimem.toml, OMNIMEM_* variables and arguments; library users pass it to Memory.open.
+ */
+const segmentId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/, "letters, digits and . _ @ + -, starting with a letter or digit");
+
+export const embeddingConfigSchema = z
+  .object({
+    model: z.string().min(1),
+    baseUrl: z.url(),
+    apiKey: z.string().optional(),
+    dimensions: z.number().int().positive().optional(),
+    batchSize: z.number().int().min(1).max(2048).default(128),
+    maxRetries: z.number().int().min(0).max(10).default(3),
+    timeoutMs: z.number().int().positive().default(30_000),
+  })
+  .strict();
+
+export const memoryConfigSchema = z
+  .object({
+    root: z.string().min(1).default(join(homedir(), ".omnimem")),
+    appId: segmentId.default("default"),
+    projectId: segmentId.default("default"),
+    /** An OpenAI-compatible embedding endpoint; unset: the local embedder, offline. */
+    embedding: embeddingConfigSchema.optional(),
+    localEmbedding: z
+      .object({ dimensions: z.number().int().min(16).max(4096).default(256) })
+      .strict()
+      .default({ dimensions: 256 }),
+    search: z
+      .object({
+        defaultMethod: z.enum(["keyword", "vector", "hybrid", "agentic"]).default("hybrid"),
+        defaultLimit: z.number().int().min(1).max(1000).default(10),
+        rrfK: z.number().int().min(1).default(60),
+        /** Past this many indexed memories an ANN (IVF-PQ) vector index is built. */
+        annMinRows: z.number().int().min(256).default(50_000),
+      })
+      .strict()
+      .default({ defaultMethod: "hybrid", defaultLimit: 10, rrfK: 60, annMinRows: 50_000 }),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+  })
+  .strict();
+
+export type MemoryConfigInput = z.input<typeof memoryConfigSchema>;
+export type MemoryConfig = z.output<typeof memoryConfigSchema>;
+export type EmbeddingConfig = z.output<typeof embeddingConfigSchema>;

@@ -1,0 +1,5 @@
+export * from "./errors.js";
+export type * from "./types.js";
+export type * from "./embedder.js";
+export type * from "./memory-store.js";
+export type * from "./search-index.js";

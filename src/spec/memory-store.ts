@@ -1,0 +1,63 @@
+import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "./types.js";
+
+/** A change to the durable record of memories. */
+export type RecordChange =
+  | { op: "add"; record: MemoryRecord }
+  /** The full new version of an existing record (same id); the store keeps the previous text in history. */
+  | { op: "update"; record: MemoryRecord }
+  | { op: "delete"; id: string };
+
+/** Work the search index still owes: replayed at start until completed. */
+export interface IndexJob {
+  seq: number;
+  memoryId: string;
+  op: "upsert" | "delete";
+}
+
+export interface AppliedChanges {
+  jobs: IndexJob[];
+  history: HistoryEntry[];
+}
+
+export interface ListOptions {
+  scope: Scope;
+  filter?: SearchFilter;
+  limit: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface ListPage {
+  records: MemoryRecord[];
+  nextCursor?: string;
+}
+
+/**
+ * The durable side of memory: the truth (markdown for the embedded store), the catalog, the
+ * history and the outbox of index jobs. The search index is separate (SearchIndex).
+ * Every implementation passes src/store/conformance.suite.ts.
+ */
+export interface MemoryStore {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /**
+   * Applies the changes in order: the truth first, then catalog, history and index jobs in one
+   * transaction. Nothing is written when a change is invalid (unknown id, bad id).
+   */
+  apply(changes: readonly RecordChange[]): Promise<AppliedChanges>;
+  get(id: string): Promise<MemoryRecord | undefined>;
+  /** Records for the ids that exist, in the order given. */
+  getMany(ids: readonly string[]): Promise<MemoryRecord[]>;
+  /** Newest first, in pages. */
+  list(options: ListOptions): Promise<ListPage>;
+  count(scope?: Scope): Promise<number>;
+  history(id: string): Promise<HistoryEntry[]>;
+  pendingIndexJobs(limit: number): Promise<IndexJob[]>;
+  completeIndexJobs(seqs: readonly number[]): Promise<void>;
+  /** Every record, in batches, for rebuilding the search index. */
+  scan(batchSize: number): AsyncIterable<MemoryRecord[]>;
+  /** Rebuilds the catalog from the truth (markdown); pending index jobs are dropped. */
+  rebuildCatalog(): Promise<{ records: number }>;
+  /** Deletes every memory, its history and pending jobs. */
+  reset(): Promise<void>;
+}

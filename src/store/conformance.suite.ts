@@ -1,0 +1,194 @@
+/**
+ * The behaviour every MemoryStore must show, whatever keeps its truth (markdown today,
+ * Postgres later). A store's test file calls `describeMemoryStoreConformance` with a factory
+ * that makes a fresh, empty store.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { NotFoundError, ValidationError } from "../spec/errors.js";
+import type { MemoryStore } from "../spec/memory-store.js";
+import type { MemoryRecord, Scope } from "../spec/types.js";
+
+export interface ConformanceFactory {
+  /** A new, empty, not yet opened store. */
+  create(): Promise<MemoryStore>;
+  /** Removes what `create` made. */
+  destroy?(store: MemoryStore): Promise<void>;
+}
+
+const alice: Scope = { appId: "default", projectId: "default", ownerType: "user", ownerId: "alice" };
+const bob: Scope = { appId: "default", projectId: "default", ownerType: "user", ownerId: "bob" };
+const agent: Scope = { appId: "app1", projectId: "proj1", ownerType: "agent", ownerId: "helper-bot" };
+
+let clock = Date.UTC(2026, 0, 15, 9, 0, 0);
+
+export function makeRecord(scope: Scope, text: string, extra: Partial<MemoryRecord> = {}): MemoryRecord {
+  clock += 1000;
+  return {
+    id: randomUUID(),
+    kind: "episode",
+    scope,
+    text,
+    timestamp: clock,
+    createdAt: clock,
+    updatedAt: clock,
+    metadata: {},
+    hash: createHash("sha256").update(text).digest("hex"),
+    ...(scope.ownerType === "user" ? { userId: scope.ownerId } : { agentId: scope.ownerId }),
+    ...extra,
+  };
+}
+
+export function describeMemoryStoreConformance(name: string, factory: ConformanceFactory): void {
+  describe(`MemoryStore conformance: ${name}`, () => {
+    let store: MemoryStore;
+
+    beforeEach(async () => {
+      store = await factory.create();
+      await store.open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await factory.destroy?.(store);
+    });
+
+    it("returns exactly what was added, with every optional field", async () => {
+      const full = makeRecord(alice, "Alice moved to Berlin.\nShe likes it.", {
+        kind: "fact",
+        runId: "run-1",
+        sessionId: "sess_1",
+        senderId: "alice@example.com",
+        role: "user",
+        episodeId: randomUUID(),
+        metadata: { topic: "moving", confidence: 0.9, verified: true, note: null },
+      });
+      const bare = makeRecord(agent, "  leading and trailing whitespace \n\n");
+      await store.apply([{ op: "add", record: full }, { op: "add", record: bare }]);
+      expect(await store.get(full.id)).toEqual(full);
+      expect(await store.get(bare.id)).toEqual(bare);
+      expect((await store.getMany([bare.id, randomUUID(), full.id])).map((r) => r.id)).toEqual([bare.id, full.id]);
+      expect(await store.count()).toBe(2);
+      expect(await store.count(alice)).toBe(1);
+    });
+
+    it("updates in place and keeps the previous value in history", async () => {
+      const record = makeRecord(alice, "Lives in Paris");
+      await store.apply([{ op: "add", record }]);
+      const updated = { ...record, text: "Lives in Berlin", updatedAt: record.updatedAt + 5000, metadata: { city: "Berlin" } };
+      const { history } = await store.apply([{ op: "update", record: updated }]);
+      expect(history[0]).toMatchObject({ action: "UPDATE", previous_value: "Lives in Paris", new_value: "Lives in Berlin" });
+      expect(await store.get(record.id)).toEqual(updated);
+      const rows = await store.history(record.id);
+      expect(rows.map((row) => [row.action, row.previous_value, row.new_value, row.is_deleted])).toEqual([
+        ["ADD", null, "Lives in Paris", 0],
+        ["UPDATE", "Lives in Paris", "Lives in Berlin", 0],
+      ]);
+    });
+
+    it("deletes, records the deletion, and refuses unknown ids without writing anything", async () => {
+      const keep = makeRecord(alice, "keep me");
+      const drop = makeRecord(alice, "drop me");
+      await store.apply([{ op: "add", record: keep }, { op: "add", record: drop }]);
+      await store.apply([{ op: "delete", id: drop.id }]);
+      expect(await store.get(drop.id)).toBeUndefined();
+      expect((await store.history(drop.id)).at(-1)).toMatchObject({ action: "DELETE", previous_value: "drop me", new_value: null, is_deleted: 1 });
+
+      const before = await store.count();
+      const historyBefore = await store.history(keep.id);
+      const missing = randomUUID();
+      await expect(
+        store.apply([
+          { op: "update", record: { ...keep, text: "changed" } },
+          { op: "delete", id: missing },
+        ]),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store.count()).toBe(before);
+      expect((await store.get(keep.id))?.text).toBe("keep me");
+      expect(await store.history(keep.id)).toEqual(historyBefore);
+    });
+
+    it("rejects ids that could escape their folder, writing nothing", async () => {
+      for (const ownerId of ["../bob", "a/b", "..", ".", "a\\b", ""]) {
+        const record = makeRecord({ ...alice, ownerId }, "sneaky");
+        await expect(store.apply([{ op: "add", record }])).rejects.toBeInstanceOf(ValidationError);
+      }
+      await expect(store.apply([{ op: "add", record: { ...makeRecord(alice, "x"), id: "../../etc/passwd" } }])).rejects.toMatchObject({
+        code: "INVALID_INPUT",
+      });
+      await expect(store.apply([{ op: "add", record: makeRecord({ ...alice, appId: "../up" }, "x") }])).rejects.toMatchObject({
+        code: "INVALID_INPUT",
+      });
+      await expect(store.get("../x")).rejects.toMatchObject({ code: "INVALID_INPUT" });
+      expect(await store.count()).toBe(0);
+    });
+
+    it("lists one owner's records newest first, in pages that cover each record once", async () => {
+      const mine = Array.from({ length: 7 }, (_, i) => makeRecord(alice, `alice ${i}`, { sessionId: i % 2 ? "odd" : "even" }));
+      const theirs = Array.from({ length: 3 }, (_, i) => makeRecord(bob, `bob ${i}`));
+      await store.apply([...mine, ...theirs].map((record) => ({ op: "add" as const, record })));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({ scope: alice, limit: 3, cursor });
+        seen.push(...page.records.map((r) => r.text));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      expect(seen).toEqual(mine.map((r) => r.text).reverse());
+      const odd = await store.list({ scope: alice, limit: 10, filter: { session_id: "odd" } });
+      expect(odd.records.map((r) => r.text).sort()).toEqual(["alice 1", "alice 3", "alice 5"]);
+      const crafted = await store.list({ scope: alice, limit: 10, filter: { OR: [{ user_id: "bob" }, { owner_id: "bob" }] } });
+      expect(crafted.records).toEqual([]);
+    });
+
+    it("filters on metadata equality and time ranges", async () => {
+      const a = makeRecord(alice, "a", { metadata: { tag: "x", n: 1 } });
+      const b = makeRecord(alice, "b", { metadata: { tag: "y", n: 2, flag: true } });
+      await store.apply([{ op: "add", record: a }, { op: "add", record: b }]);
+      const texts = async (filter: object) =>
+        (await store.list({ scope: alice, limit: 10, filter })).records.map((r) => r.text).sort();
+      expect(await texts({ tag: "x" })).toEqual(["a"]);
+      expect(await texts({ metadata: { n: 2 } })).toEqual(["b"]);
+      expect(await texts({ flag: true })).toEqual(["b"]);
+      expect(await texts({ n: "1" })).toEqual([]);
+      expect(await texts({ timestamp: { gte: b.timestamp } })).toEqual(["b"]);
+      expect(await texts({ OR: [{ tag: "x" }, { tag: "y" }] })).toEqual(["a", "b"]);
+    });
+
+    it("queues index jobs with every write until they are completed", async () => {
+      const record = makeRecord(alice, "index me");
+      const { jobs } = await store.apply([{ op: "add", record }]);
+      expect(jobs).toEqual([expect.objectContaining({ memoryId: record.id, op: "upsert" })]);
+      expect(await store.pendingIndexJobs(10)).toEqual(jobs);
+      await store.completeIndexJobs(jobs.map((job) => job.seq));
+      expect(await store.pendingIndexJobs(10)).toEqual([]);
+      const deleted = await store.apply([{ op: "delete", id: record.id }]);
+      expect(deleted.jobs).toEqual([expect.objectContaining({ memoryId: record.id, op: "delete" })]);
+    });
+
+    it("scans every record and rebuilds the catalog from the truth", async () => {
+      const records = Array.from({ length: 25 }, (_, i) => makeRecord(i % 2 ? alice : agent, `memory ${i}`));
+      await store.apply(records.map((record) => ({ op: "add" as const, record })));
+      await store.apply([{ op: "update", record: { ...records[3]!, text: "memory 3, edited" } }]);
+      await store.apply([{ op: "delete", id: records[4]!.id }]);
+      const scanned: MemoryRecord[] = [];
+      for await (const batch of store.scan(7)) scanned.push(...batch);
+      expect(scanned).toHaveLength(24);
+      const { records: rebuilt } = await store.rebuildCatalog();
+      expect(rebuilt).toBe(24);
+      expect((await store.get(records[3]!.id))?.text).toBe("memory 3, edited");
+      expect(await store.get(records[4]!.id)).toBeUndefined();
+      expect(await store.get(records[5]!.id)).toEqual(records[5]);
+      expect(await store.pendingIndexJobs(100)).toEqual([]);
+    });
+
+    it("reset forgets every memory and its history", async () => {
+      const record = makeRecord(alice, "forget me");
+      await store.apply([{ op: "add", record }]);
+      await store.reset();
+      expect(await store.count()).toBe(0);
+      expect(await store.history(record.id)).toEqual([]);
+      expect((await store.rebuildCatalog()).records).toBe(0);
+    });
+  });
+}

@@ -1,0 +1,335 @@
+import { mkdirSync } from "node:fs";
+import { readdir, rmdir } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { randomUUID } from "node:crypto";
+import { InternalError, NotFoundError, ValidationError } from "../../spec/errors.js";
+import type { AppliedChanges, IndexJob, ListOptions, ListPage, MemoryStore, RecordChange } from "../../spec/memory-store.js";
+import type { HistoryEntry, MemoryRecord, Scope } from "../../spec/types.js";
+import { whereClause } from "../../search/filters.js";
+import { KeyedMutex } from "../../util/keyed-mutex.js";
+import { assertMemoryId, assertSegmentId } from "../ids.js";
+import { readFileIfExists, removeFileIfExists, writeFileAtomic } from "./atomic-file.js";
+import { appendEntries, logFilePath, parseLog, removeEntries, replaceEntry } from "./markdown-log.js";
+import { RootLock } from "./root-lock.js";
+import { type CatalogRow, StateDb, rowToRecord } from "./state-db.js";
+
+export interface EmbeddedStoreOptions {
+  /** The data root: markdown folders per app, and `.index/` for SQLite and LanceDB. */
+  root: string;
+}
+
+/** A planned edit of one markdown file, and what it does to the catalog afterwards. */
+interface FileEdit {
+  adds: MemoryRecord[];
+  updates: MemoryRecord[];
+  deletes: string[];
+}
+
+/**
+ * The embedded MemoryStore: markdown daily logs are the truth, SQLite (WAL) holds the catalog,
+ * history and outbox. Writes take the lock of every owner they touch, write the markdown files
+ * atomically, then commit catalog + history + outbox in one transaction.
+ */
+export class EmbeddedStore implements MemoryStore {
+  readonly root: string;
+  readonly indexDirectory: string;
+  private state: StateDb | undefined;
+  private readonly lock: RootLock;
+  private readonly ownerLocks = new KeyedMutex();
+
+  constructor(options: EmbeddedStoreOptions) {
+    this.root = options.root;
+    this.indexDirectory = join(options.root, ".index");
+    this.lock = new RootLock(join(this.indexDirectory, "lock"));
+  }
+
+  /** True when the SQLite state was created by this open (a new root, or `.index/` was deleted). */
+  get stateWasCreated(): boolean {
+    return this.requireState().createdNow;
+  }
+
+  /** SQLite state, for the other embedded parts (session buffer, parse cache) that share it. */
+  get stateDb(): StateDb {
+    return this.requireState();
+  }
+
+  async open(): Promise<void> {
+    mkdirSync(this.indexDirectory, { recursive: true });
+    this.lock.acquire();
+    try {
+      this.state = new StateDb(join(this.indexDirectory, "state.db"));
+    } catch (error) {
+      this.lock.release();
+      throw new InternalError(`cannot open ${join(this.indexDirectory, "state.db")}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.state?.close();
+    this.state = undefined;
+    this.lock.release();
+  }
+
+  async apply(changes: readonly RecordChange[]): Promise<AppliedChanges> {
+    const state = this.requireState();
+    if (changes.length === 0) return { jobs: [], history: [] };
+    for (const change of changes) validateChange(change);
+    const owners = new Set<string>();
+    for (const change of changes) {
+      owners.add(change.op === "delete" ? ownerKey(rowToRecord(this.existing(change.id)).scope) : ownerKey(change.record.scope));
+    }
+    return this.ownerLocks.runAll(owners, async () => {
+      // Re-read under the lock: another writer may have changed these rows while we waited.
+      const edits = new Map<string, FileEdit>();
+      const editOf = (file: string) => {
+        let edit = edits.get(file);
+        if (edit === undefined) edits.set(file, (edit = { adds: [], updates: [], deletes: [] }));
+        return edit;
+      };
+      const previous = new Map<string, CatalogRow>();
+      for (const change of changes) {
+        if (change.op === "add") {
+          if (state.getRow(change.record.id) !== undefined) {
+            throw new InternalError(`memory id ${change.record.id} already exists`);
+          }
+          editOf(logFilePath(change.record.scope, change.record.kind, change.record.timestamp)).adds.push(change.record);
+          continue;
+        }
+        const id = change.op === "delete" ? change.id : change.record.id;
+        const row = previous.get(id) ?? state.getRow(id);
+        if (row === undefined) throw new NotFoundError(`memory ${id} not found`, { details: { id } });
+        previous.set(id, row);
+        if (change.op === "delete") editOf(row.file).deletes.push(id);
+        else editOf(row.file).updates.push(change.record);
+      }
+
+      for (const [file, edit] of edits) await this.editFile(file, edit);
+
+      const now = new Date().toISOString();
+      return state.transaction(() => {
+        const jobs: IndexJob[] = [];
+        const history: HistoryEntry[] = [];
+        const record = (entry: Omit<HistoryEntry, "id">) => {
+          const full = { id: randomUUID(), ...entry };
+          state.addHistory(full);
+          history.push(full);
+        };
+        for (const change of changes) {
+          if (change.op === "add") {
+            state.putCatalog(change.record, logFilePath(change.record.scope, change.record.kind, change.record.timestamp));
+            record({ memory_id: change.record.id, previous_value: null, new_value: change.record.text, action: "ADD", created_at: now, updated_at: null, is_deleted: 0 });
+            jobs.push(state.enqueueJob(change.record.id, "upsert"));
+          } else if (change.op === "update") {
+            const before = previous.get(change.record.id)!;
+            state.putCatalog(change.record, before.file);
+            record({ memory_id: change.record.id, previous_value: before.text, new_value: change.record.text, action: "UPDATE", created_at: new Date(before.created_at).toISOString(), updated_at: now, is_deleted: 0 });
+            jobs.push(state.enqueueJob(change.record.id, "upsert"));
+          } else {
+            const before = previous.get(change.id)!;
+            state.deleteCatalog(change.id);
+            record({ memory_id: change.id, previous_value: before.text, new_value: null, action: "DELETE", created_at: new Date(before.created_at).toISOString(), updated_at: now, is_deleted: 1 });
+            jobs.push(state.enqueueJob(change.id, "delete"));
+          }
+        }
+        return { jobs, history };
+      });
+    });
+  }
+
+  async get(id: string): Promise<MemoryRecord | undefined> {
+    assertMemoryId(id);
+    const row = this.requireState().getRow(id);
+    return row === undefined ? undefined : rowToRecord(row);
+  }
+
+  async getMany(ids: readonly string[]): Promise<MemoryRecord[]> {
+    const state = this.requireState();
+    const records: MemoryRecord[] = [];
+    for (const id of ids) {
+      const row = state.getRow(id);
+      if (row !== undefined) records.push(rowToRecord(row));
+    }
+    return records;
+  }
+
+  async list(options: ListOptions): Promise<ListPage> {
+    const state = this.requireState();
+    const where = [whereClause(options.scope, options.filter, "sqlite")];
+    const params: (number | string)[] = [];
+    if (options.cursor !== undefined) {
+      const [createdAt, id] = decodeCursor(options.cursor);
+      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+      params.push(createdAt, createdAt, id);
+    }
+    const rows = state.db
+      .prepare(`SELECT * FROM catalog WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .all(...params, options.limit + 1) as CatalogRow[];
+    const page = rows.slice(0, options.limit).map(rowToRecord);
+    const last = page[page.length - 1];
+    return rows.length > options.limit && last !== undefined
+      ? { records: page, nextCursor: encodeCursor(last.createdAt, last.id) }
+      : { records: page };
+  }
+
+  async count(scope?: Scope): Promise<number> {
+    const state = this.requireState();
+    const sql = scope === undefined ? "SELECT count(*) AS n FROM catalog" : `SELECT count(*) AS n FROM catalog WHERE ${whereClause(scope, undefined, "sqlite")}`;
+    return (state.db.prepare(sql).get() as { n: number }).n;
+  }
+
+  async history(id: string): Promise<HistoryEntry[]> {
+    assertMemoryId(id);
+    return this.requireState().history(id);
+  }
+
+  async pendingIndexJobs(limit: number): Promise<IndexJob[]> {
+    return this.requireState().pendingJobs(limit);
+  }
+
+  async completeIndexJobs(seqs: readonly number[]): Promise<void> {
+    this.requireState().completeJobs(seqs);
+  }
+
+  async *scan(batchSize: number): AsyncIterable<MemoryRecord[]> {
+    const state = this.requireState();
+    const page = state.statement("SELECT rowid AS rid, * FROM catalog WHERE rowid > ? ORDER BY rowid LIMIT ?");
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after, batchSize) as (CatalogRow & { rid: number })[];
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.rid;
+      yield rows.map(rowToRecord);
+    }
+  }
+
+  async rebuildCatalog(): Promise<{ records: number }> {
+    const state = this.requireState();
+    const files = await this.logFiles();
+    const parsed: { file: string; records: MemoryRecord[] }[] = [];
+    for (const file of files) {
+      const content = await readFileIfExists(join(this.root, file));
+      if (content === undefined) continue;
+      parsed.push({ file, records: parseLog(content, file).entries });
+    }
+    return state.transaction(() => {
+      state.db.exec("DELETE FROM catalog; DELETE FROM outbox;");
+      let records = 0;
+      for (const { file, records: entries } of parsed) {
+        for (const record of entries) {
+          state.putCatalog(record, file);
+          records++;
+        }
+      }
+      return { records };
+    });
+  }
+
+  async reset(): Promise<void> {
+    const state = this.requireState();
+    // Only files that are our own daily logs are removed, never anything else under the root.
+    for (const file of await this.logFiles()) {
+      await removeFileIfExists(join(this.root, file));
+      await this.removeEmptyParents(dirname(join(this.root, file)));
+    }
+    state.db.exec("DELETE FROM catalog; DELETE FROM history; DELETE FROM outbox; DELETE FROM session_buffer; DELETE FROM session_status;");
+  }
+
+  /** Relative paths of every markdown log under the root: `<app>/<project>/<users|agents>/<owner>/<episodes|facts>/<date>.md`. */
+  async logFiles(): Promise<string[]> {
+    const found: string[] = [];
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (depth < 5 && entry.isDirectory() && !entry.name.startsWith(".")) {
+          if (depth === 2 && entry.name !== "users" && entry.name !== "agents") continue;
+          if (depth === 4 && entry.name !== "episodes" && entry.name !== "facts") continue;
+          await walk(path, depth + 1);
+        } else if (depth === 5 && entry.isFile() && /^\d{4}-\d{2}-\d{2}\.md$/.test(entry.name)) {
+          found.push(relative(this.root, path).split(sep).join("/"));
+        }
+      }
+    };
+    await walk(this.root, 0);
+    return found.sort();
+  }
+
+  private async editFile(file: string, edit: FileEdit): Promise<void> {
+    const path = join(this.root, file);
+    let content = await readFileIfExists(path);
+    if (edit.adds.length > 0) {
+      const first = edit.adds[0]!;
+      content = appendEntries(content, first.scope, first.kind, new Date(first.timestamp).toISOString().slice(0, 10), edit.adds);
+    }
+    if (content === undefined) throw new InternalError(`markdown log ${file} is missing; run reindex to rebuild the catalog`);
+    for (const record of edit.updates) content = replaceEntry(content, record);
+    if (edit.deletes.length > 0) {
+      const result = removeEntries(content, edit.deletes);
+      if (result.remaining === 0) {
+        await removeFileIfExists(path);
+        await this.removeEmptyParents(dirname(path));
+        return;
+      }
+      content = result.content;
+    }
+    await writeFileAtomic(path, content);
+  }
+
+  private async removeEmptyParents(dir: string): Promise<void> {
+    let current = dir;
+    while (current.startsWith(this.root) && current !== this.root) {
+      try {
+        await rmdir(current);
+      } catch {
+        return;
+      }
+      current = dirname(current);
+    }
+  }
+
+  private existing(id: string): CatalogRow {
+    const row = this.requireState().getRow(id);
+    if (row === undefined) throw new NotFoundError(`memory ${id} not found`, { details: { id } });
+    return row;
+  }
+
+  private requireState(): StateDb {
+    if (this.state === undefined) throw new InternalError("the store is not open");
+    return this.state;
+  }
+}
+
+function validateChange(change: RecordChange): void {
+  if (change.op === "delete") {
+    assertMemoryId(change.id);
+    return;
+  }
+  const { record } = change;
+  assertMemoryId(record.id);
+  assertSegmentId(record.scope.appId, "app_id");
+  assertSegmentId(record.scope.projectId, "project_id");
+  assertSegmentId(record.scope.ownerId, record.scope.ownerType === "user" ? "user_id" : "agent_id");
+}
+
+function ownerKey(scope: Scope): string {
+  return [scope.appId, scope.projectId, scope.ownerType, scope.ownerId].join("/");
+}
+
+function encodeCursor(createdAt: number, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "string") return [value[0], value[1]];
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError("cursor is not one this store returned", { details: { path: "cursor" } });
+}

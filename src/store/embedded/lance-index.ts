@@ -1,0 +1,356 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import "./lance-log-level.js";
+import * as lancedb from "@lancedb/lancedb";
+import { Index, MatchQuery } from "@lancedb/lancedb";
+import { Field, FixedSizeList, Float32, Float64, List, Schema, Utf8 } from "apache-arrow";
+import { IndexMismatchError, InternalError } from "../../spec/errors.js";
+import type { EmbeddingIdentity, IndexDocument, IndexHit, IndexQuery, SearchIndex } from "../../spec/search-index.js";
+import type { MemoryRecord } from "../../spec/types.js";
+import { metadataPairs, sqlString, whereClause } from "../../search/filters.js";
+
+const TABLE = "memories";
+const IDENTITY_FILE = "omnimem-index.json";
+
+export interface LanceIndexOptions {
+  /** The folder of the LanceDB database, `<root>/.index/lance`. */
+  directory: string;
+  /** Past this many rows an IVF-PQ vector index is built; below it a flat scan is exact and fast enough. */
+  annMinRows?: number;
+  /** Rows written since the last maintenance that trigger a background `maintain()`. */
+  maintainEveryRows?: number;
+  /** IVF partitions probed per vector query once the ANN index exists. */
+  nprobes?: number;
+  /** PQ candidates re-ranked with exact distances, as a multiple of the limit. */
+  refineFactor?: number;
+  /** Called with errors of background maintenance, which must not crash the process. */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+interface IndexRow extends Record<string, unknown> {
+  id: string;
+  kind: string;
+  app_id: string;
+  project_id: string;
+  owner_type: string;
+  owner_id: string;
+  user_id: string | null;
+  agent_id: string | null;
+  run_id: string | null;
+  session_id: string | null;
+  sender_id: string | null;
+  role: string | null;
+  episode_id: string | null;
+  ts: number;
+  created_at: number;
+  updated_at: number;
+  text: string;
+  meta_kv: string[];
+  vector: number[];
+}
+
+/**
+ * The search index of the embedded store: one LanceDB table with the text (BM25 full-text
+ * index), the vector (flat scan, IVF-PQ past `annMinRows`) and the columns filters use.
+ * It is derived data: `reset` + re-insert from the catalog rebuilds it.
+ */
+export class LanceIndex implements SearchIndex {
+  private readonly options: Required<Omit<LanceIndexOptions, "onBackgroundError">> &
+    Pick<LanceIndexOptions, "onBackgroundError">;
+  private connection: lancedb.Connection | undefined;
+  private table: lancedb.Table | undefined;
+  private identity: EmbeddingIdentity | undefined;
+  private hasFullTextIndex = false;
+  private hasVectorIndex = false;
+  /** Writes and index builds go through one chain: LanceDB commits would otherwise conflict. */
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private rowsSinceMaintenance = 0;
+  private maintenanceRunning: Promise<void> | undefined;
+
+  constructor(options: LanceIndexOptions) {
+    this.options = {
+      annMinRows: 50_000,
+      maintainEveryRows: 2_000,
+      nprobes: 20,
+      refineFactor: 4,
+      ...options,
+    };
+  }
+
+  async open(identity: EmbeddingIdentity): Promise<void> {
+    await mkdir(this.options.directory, { recursive: true });
+    this.connection = await lancedb.connect(this.options.directory);
+    const tables = await this.connection.tableNames();
+    if (!tables.includes(TABLE)) {
+      await this.createTable(identity);
+      return;
+    }
+    const recorded = await this.readIdentity();
+    if (recorded === undefined || recorded.model !== identity.model || recorded.dimensions !== identity.dimensions) {
+      throw new IndexMismatchError(
+        `the search index was built with embedding model ${describe(recorded)} but the configured embedder is ` +
+          `${describe(identity)}; run \`omnimem reindex\` (or memory.reindex()) to rebuild the index with the configured embedder`,
+        { details: { indexed: recorded, configured: identity } },
+      );
+    }
+    this.identity = identity;
+    this.table = await this.connection.openTable(TABLE);
+    await this.refreshIndexState();
+  }
+
+  async close(): Promise<void> {
+    await this.writeChain.catch(() => undefined);
+    await this.maintenanceRunning;
+    this.table?.close();
+    this.connection?.close();
+    this.table = undefined;
+    this.connection = undefined;
+  }
+
+  insert(documents: readonly IndexDocument[]): Promise<void> {
+    if (documents.length === 0) return Promise.resolve();
+    return this.write(async (table) => {
+      await table.add(documents.map((doc) => this.toRow(doc)));
+      await this.afterWrite(table, documents.length);
+    });
+  }
+
+  upsert(documents: readonly IndexDocument[]): Promise<void> {
+    if (documents.length === 0) return Promise.resolve();
+    return this.write(async (table) => {
+      await table
+        .mergeInsert("id")
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(documents.map((doc) => this.toRow(doc)));
+      await this.afterWrite(table, documents.length);
+    });
+  }
+
+  remove(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.write(async (table) => {
+      for (let start = 0; start < ids.length; start += 500) {
+        const chunk = ids.slice(start, start + 500);
+        await table.delete(`id IN (${chunk.map(sqlString).join(", ")})`);
+      }
+    });
+  }
+
+  async keyword(text: string, query: IndexQuery): Promise<IndexHit[]> {
+    const table = this.requireTable();
+    if (text.trim() === "" || !this.hasFullTextIndex) return [];
+    const rows = await table
+      .query()
+      .fullTextSearch(new MatchQuery(text, "text"))
+      .where(whereClause(query.scope, query.filter, "lance"))
+      .select(["id"])
+      .limit(query.limit)
+      .toArray();
+    return rows.map((row: { id: string; _score: number }) => ({ id: row.id, score: row._score }));
+  }
+
+  async vector(vector: Float32Array, query: IndexQuery): Promise<IndexHit[]> {
+    const table = this.requireTable();
+    if (!vector.some((value) => value !== 0)) return [];
+    let search = table
+      .vectorSearch(Array.from(vector))
+      .distanceType("cosine")
+      .where(whereClause(query.scope, query.filter, "lance"))
+      .select(["id"])
+      .limit(query.limit);
+    if (this.hasVectorIndex) search = search.nprobes(this.options.nprobes).refineFactor(this.options.refineFactor);
+    const rows = await search.toArray();
+    return rows.map((row: { id: string; _distance: number }) => ({ id: row.id, score: 1 - row._distance }));
+  }
+
+  async count(): Promise<number> {
+    return this.requireTable().countRows();
+  }
+
+  async reset(identity: EmbeddingIdentity): Promise<void> {
+    await this.write(async () => {
+      const connection = this.requireConnection();
+      this.table?.close();
+      this.table = undefined;
+      if ((await connection.tableNames()).includes(TABLE)) await connection.dropTable(TABLE);
+      await this.createTable(identity);
+    }, false);
+  }
+
+  /**
+   * Folds recent rows into the full-text and scalar indexes, builds the ANN index once the table
+   * is big enough, and compacts small fragments. Queries stay correct without it (LanceDB scans
+   * unindexed rows); it keeps them fast.
+   */
+  maintain(): Promise<void> {
+    return this.write(async (table) => {
+      this.rowsSinceMaintenance = 0;
+      const rows = await table.countRows();
+      if (rows === 0) return;
+      if (!this.hasFullTextIndex) await this.createFullTextIndex(table);
+      const indices = await table.listIndices();
+      const indexed = new Set(indices.flatMap((index) => index.columns));
+      if (!indexed.has("owner_id")) await table.createIndex("owner_id", { config: Index.btree() });
+      if (!this.hasVectorIndex && rows >= this.options.annMinRows) {
+        await table.createIndex("vector", {
+          config: Index.ivfPq({
+            distanceType: "cosine",
+            numPartitions: Math.max(16, Math.round(Math.sqrt(rows) / 4)),
+            numSubVectors: subVectorsFor(this.identity!.dimensions),
+          }),
+        });
+        this.hasVectorIndex = true;
+      }
+      // Old versions are only kept so concurrent readers finish; a minute is plenty.
+      await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+    });
+  }
+
+  /** Resolves when background maintenance started by writes has finished (for benchmarks and tests). */
+  async idle(): Promise<void> {
+    await this.writeChain.catch(() => undefined);
+    await this.maintenanceRunning;
+  }
+
+  private async createTable(identity: EmbeddingIdentity): Promise<void> {
+    const connection = this.requireConnection();
+    this.table = await connection.createEmptyTable(TABLE, schemaFor(identity.dimensions), { mode: "overwrite" });
+    this.identity = identity;
+    this.hasFullTextIndex = false;
+    this.hasVectorIndex = false;
+    await writeFile(join(this.options.directory, IDENTITY_FILE), JSON.stringify({ ...identity, createdAt: new Date().toISOString() }));
+  }
+
+  private async readIdentity(): Promise<EmbeddingIdentity | undefined> {
+    try {
+      const parsed = JSON.parse(await readFile(join(this.options.directory, IDENTITY_FILE), "utf8")) as Partial<EmbeddingIdentity>;
+      if (typeof parsed.model === "string" && typeof parsed.dimensions === "number") {
+        return { model: parsed.model, dimensions: parsed.dimensions };
+      }
+      return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async refreshIndexState(): Promise<void> {
+    const indices = await this.requireTable().listIndices();
+    this.hasFullTextIndex = indices.some((index) => index.indexType === "FTS");
+    this.hasVectorIndex = indices.some((index) => index.columns.includes("vector"));
+  }
+
+  private async createFullTextIndex(table: lancedb.Table): Promise<void> {
+    await table.createIndex("text", { config: Index.fts({ withPosition: false }), replace: true });
+    this.hasFullTextIndex = true;
+  }
+
+  private async afterWrite(table: lancedb.Table, rows: number): Promise<void> {
+    // The first rows need the full-text index before any keyword query can run; later rows are
+    // found by LanceDB's scan of unindexed rows until maintenance folds them in.
+    if (!this.hasFullTextIndex) await this.createFullTextIndex(table);
+    this.rowsSinceMaintenance += rows;
+    if (this.rowsSinceMaintenance >= this.options.maintainEveryRows && this.maintenanceRunning === undefined) {
+      this.rowsSinceMaintenance = 0;
+      this.maintenanceRunning = this.maintain()
+        .catch((error: unknown) => this.options.onBackgroundError?.(error))
+        .finally(() => {
+          this.maintenanceRunning = undefined;
+        });
+    }
+  }
+
+  private write(work: (table: lancedb.Table) => Promise<void>, needsTable = true): Promise<void> {
+    const run = async () => {
+      try {
+        await work(needsTable ? this.requireTable() : (this.table as lancedb.Table));
+      } catch (error) {
+        if (error instanceof IndexMismatchError) throw error;
+        throw new InternalError(`search index write failed: ${(error as Error).message}`, { cause: error });
+      }
+    };
+    const result = this.writeChain.then(run, run);
+    this.writeChain = result.catch(() => undefined);
+    return result;
+  }
+
+  private toRow({ record, vector }: IndexDocument): IndexRow {
+    if (vector.length !== this.identity!.dimensions) {
+      throw new IndexMismatchError(
+        `a vector of dimension ${vector.length} cannot go into an index of dimension ${this.identity!.dimensions}; run \`omnimem reindex\``,
+      );
+    }
+    return recordToRow(record, vector);
+  }
+
+  private requireTable(): lancedb.Table {
+    if (this.table === undefined) throw new InternalError("the search index is not open");
+    return this.table;
+  }
+
+  private requireConnection(): lancedb.Connection {
+    if (this.connection === undefined) throw new InternalError("the search index is not open");
+    return this.connection;
+  }
+}
+
+export function recordToRow(record: MemoryRecord, vector: Float32Array): IndexRow {
+  return {
+    id: record.id,
+    kind: record.kind,
+    app_id: record.scope.appId,
+    project_id: record.scope.projectId,
+    owner_type: record.scope.ownerType,
+    owner_id: record.scope.ownerId,
+    user_id: record.userId ?? null,
+    agent_id: record.agentId ?? null,
+    run_id: record.runId ?? null,
+    session_id: record.sessionId ?? null,
+    sender_id: record.senderId ?? null,
+    role: record.role ?? null,
+    episode_id: record.episodeId ?? null,
+    ts: record.timestamp,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    text: record.text,
+    meta_kv: metadataPairs(record.metadata),
+    vector: Array.from(vector),
+  };
+}
+
+function schemaFor(dimensions: number): Schema {
+  const text = (name: string, nullable = false) => new Field(name, new Utf8(), nullable);
+  return new Schema([
+    text("id"),
+    text("kind"),
+    text("app_id"),
+    text("project_id"),
+    text("owner_type"),
+    text("owner_id"),
+    text("user_id", true),
+    text("agent_id", true),
+    text("run_id", true),
+    text("session_id", true),
+    text("sender_id", true),
+    text("role", true),
+    text("episode_id", true),
+    new Field("ts", new Float64(), false),
+    new Field("created_at", new Float64(), false),
+    new Field("updated_at", new Float64(), false),
+    text("text"),
+    new Field("meta_kv", new List(new Field("item", new Utf8(), true)), false),
+    new Field("vector", new FixedSizeList(dimensions, new Field("item", new Float32(), true)), false),
+  ]);
+}
+
+/** PQ sub-vectors must divide the dimension; about 8 dimensions each keeps recall high. */
+function subVectorsFor(dimensions: number): number {
+  for (let candidate = Math.max(1, Math.round(dimensions / 8)); candidate > 1; candidate--) {
+    if (dimensions % candidate === 0) return candidate;
+  }
+  return 1;
+}
+
+function describe(identity: EmbeddingIdentity | undefined): string {
+  return identity === undefined ? "(unknown: no identity recorded)" : `${identity.model} (dimension ${identity.dimensions})`;
+}

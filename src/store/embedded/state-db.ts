@@ -1,0 +1,267 @@
+import Database from "better-sqlite3";
+import type { HistoryEntry, MemoryRecord, Metadata, Role, Scope } from "../../spec/types.js";
+import type { IndexJob } from "../../spec/memory-store.js";
+import { metadataPairs } from "../../search/filters.js";
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- One row per markdown entry: where it lives and a copy of what it says, for fast reads.
+CREATE TABLE IF NOT EXISTS catalog (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  owner_type TEXT NOT NULL,
+  owner_id TEXT NOT NULL,
+  user_id TEXT,
+  agent_id TEXT,
+  run_id TEXT,
+  session_id TEXT,
+  sender_id TEXT,
+  role TEXT,
+  episode_id TEXT,
+  ts REAL NOT NULL,
+  created_at REAL NOT NULL,
+  updated_at REAL NOT NULL,
+  file TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  text TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  meta_kv TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS catalog_by_owner ON catalog (app_id, project_id, owner_type, owner_id, created_at DESC, id DESC);
+
+-- Every change of a memory (Mem0's history rows).
+CREATE TABLE IF NOT EXISTS history (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  memory_id TEXT NOT NULL,
+  previous_value TEXT,
+  new_value TEXT,
+  action TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT,
+  is_deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS history_by_memory ON history (memory_id, seq);
+
+-- Index work owed after a committed write; replayed at start so a crash loses nothing.
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  memory_id TEXT NOT NULL,
+  op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+  created_at REAL NOT NULL
+);
+
+-- Pending turns of a session (parsed text only, never raw bytes) until they become an episode.
+CREATE TABLE IF NOT EXISTS session_buffer (
+  message_id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  sender_id TEXT,
+  owner_type TEXT NOT NULL,
+  owner_id TEXT NOT NULL,
+  ts REAL NOT NULL,
+  text TEXT NOT NULL,
+  parts TEXT NOT NULL DEFAULT '[]',
+  created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_buffer_by_session ON session_buffer (app_id, project_id, session_id, seq);
+
+CREATE TABLE IF NOT EXISTS session_status (
+  app_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  last_activity REAL NOT NULL,
+  status TEXT NOT NULL,
+  PRIMARY KEY (app_id, project_id, session_id)
+);
+
+-- Parsed text by sha256 of the source bytes, so the same file is parsed once.
+CREATE TABLE IF NOT EXISTS parse_cache (
+  sha256 TEXT PRIMARY KEY,
+  parser TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_at REAL NOT NULL
+);
+`;
+
+export interface CatalogRow {
+  id: string;
+  kind: string;
+  app_id: string;
+  project_id: string;
+  owner_type: string;
+  owner_id: string;
+  user_id: string | null;
+  agent_id: string | null;
+  run_id: string | null;
+  session_id: string | null;
+  sender_id: string | null;
+  role: string | null;
+  episode_id: string | null;
+  ts: number;
+  created_at: number;
+  updated_at: number;
+  file: string;
+  hash: string;
+  text: string;
+  metadata: string;
+  meta_kv: string;
+}
+
+/** The SQLite side of the embedded store: schema, and the statements the store runs. */
+export class StateDb {
+  readonly db: Database.Database;
+  readonly createdNow: boolean;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    // FULL: a committed transaction survives power loss, not just a process crash.
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.pragma("foreign_keys = ON");
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    this.createdNow = version === 0;
+    this.db.exec(SCHEMA);
+    if (version === 0) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  putCatalog(record: MemoryRecord, file: string): void {
+    this.statement(
+      `INSERT INTO catalog (id, kind, app_id, project_id, owner_type, owner_id, user_id, agent_id, run_id, session_id,
+         sender_id, role, episode_id, ts, created_at, updated_at, file, hash, text, metadata, meta_kv)
+       VALUES (@id, @kind, @app_id, @project_id, @owner_type, @owner_id, @user_id, @agent_id, @run_id, @session_id,
+         @sender_id, @role, @episode_id, @ts, @created_at, @updated_at, @file, @hash, @text, @metadata, @meta_kv)
+       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, user_id = excluded.user_id, agent_id = excluded.agent_id,
+         run_id = excluded.run_id, session_id = excluded.session_id, sender_id = excluded.sender_id, role = excluded.role,
+         episode_id = excluded.episode_id, ts = excluded.ts, updated_at = excluded.updated_at, file = excluded.file,
+         hash = excluded.hash, text = excluded.text, metadata = excluded.metadata, meta_kv = excluded.meta_kv`,
+    ).run(recordToRow(record, file));
+  }
+
+  deleteCatalog(id: string): void {
+    this.statement("DELETE FROM catalog WHERE id = ?").run(id);
+  }
+
+  getRow(id: string): CatalogRow | undefined {
+    return this.statement("SELECT * FROM catalog WHERE id = ?").get(id) as CatalogRow | undefined;
+  }
+
+  addHistory(entry: HistoryEntry): void {
+    this.statement(
+      `INSERT INTO history (id, memory_id, previous_value, new_value, action, created_at, updated_at, is_deleted)
+       VALUES (@id, @memory_id, @previous_value, @new_value, @action, @created_at, @updated_at, @is_deleted)`,
+    ).run(entry);
+  }
+
+  history(memoryId: string): HistoryEntry[] {
+    return this.statement(
+      `SELECT id, memory_id, previous_value, new_value, action, created_at, updated_at, is_deleted
+       FROM history WHERE memory_id = ? ORDER BY seq`,
+    ).all(memoryId) as HistoryEntry[];
+  }
+
+  enqueueJob(memoryId: string, op: IndexJob["op"]): IndexJob {
+    const result = this.statement("INSERT INTO outbox (memory_id, op, created_at) VALUES (?, ?, ?)").run(memoryId, op, Date.now());
+    return { seq: Number(result.lastInsertRowid), memoryId, op };
+  }
+
+  pendingJobs(limit: number): IndexJob[] {
+    return (
+      this.statement("SELECT seq, memory_id, op FROM outbox ORDER BY seq LIMIT ?").all(limit) as {
+        seq: number;
+        memory_id: string;
+        op: IndexJob["op"];
+      }[]
+    ).map((row) => ({ seq: row.seq, memoryId: row.memory_id, op: row.op }));
+  }
+
+  completeJobs(seqs: readonly number[]): void {
+    const remove = this.statement("DELETE FROM outbox WHERE seq = ?");
+    this.transaction(() => {
+      for (const seq of seqs) remove.run(seq);
+    });
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text: preparing is most of the cost of a small query. */
+  statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+export function recordToRow(record: MemoryRecord, file: string): CatalogRow {
+  return {
+    id: record.id,
+    kind: record.kind,
+    app_id: record.scope.appId,
+    project_id: record.scope.projectId,
+    owner_type: record.scope.ownerType,
+    owner_id: record.scope.ownerId,
+    user_id: record.userId ?? null,
+    agent_id: record.agentId ?? null,
+    run_id: record.runId ?? null,
+    session_id: record.sessionId ?? null,
+    sender_id: record.senderId ?? null,
+    role: record.role ?? null,
+    episode_id: record.episodeId ?? null,
+    ts: record.timestamp,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    file,
+    hash: record.hash,
+    text: record.text,
+    metadata: JSON.stringify(record.metadata),
+    meta_kv: JSON.stringify(metadataPairs(record.metadata)),
+  };
+}
+
+export function rowToRecord(row: CatalogRow): MemoryRecord {
+  const scope: Scope = {
+    appId: row.app_id,
+    projectId: row.project_id,
+    ownerType: row.owner_type as Scope["ownerType"],
+    ownerId: row.owner_id,
+  };
+  const record: MemoryRecord = {
+    id: row.id,
+    kind: row.kind as MemoryRecord["kind"],
+    scope,
+    text: row.text,
+    timestamp: row.ts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    metadata: JSON.parse(row.metadata) as Metadata,
+    hash: row.hash,
+  };
+  if (row.user_id !== null) record.userId = row.user_id;
+  if (row.agent_id !== null) record.agentId = row.agent_id;
+  if (row.run_id !== null) record.runId = row.run_id;
+  if (row.session_id !== null) record.sessionId = row.session_id;
+  if (row.sender_id !== null) record.senderId = row.sender_id;
+  if (row.role !== null) record.role = row.role as Role;
+  if (row.episode_id !== null) record.episodeId = row.episode_id;
+  return record;
+}

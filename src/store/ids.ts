@@ -1,0 +1,33 @@
+import { randomUUID } from "node:crypto";
+import { ValidationError } from "../spec/errors.js";
+
+/**
+ * Ids that become path segments (app, project, user, agent) or markdown markers (memory ids)
+ * must never carry a separator or a traversal. Letters, digits and `._@+-`, starting with a
+ * letter or digit, so `.` and `..` can never match.
+ */
+const SEGMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
+const MEMORY_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export function assertSegmentId(value: unknown, field: string): string {
+  if (typeof value !== "string" || !SEGMENT_ID.test(value)) {
+    throw new ValidationError(
+      `${field} must be 1-128 characters of letters, digits and . _ @ + -, starting with a letter or digit (got ${JSON.stringify(value)})`,
+      { details: { path: field } },
+    );
+  }
+  return value;
+}
+
+export function assertMemoryId(value: unknown, field = "id"): string {
+  if (typeof value !== "string" || !MEMORY_ID.test(value)) {
+    throw new ValidationError(`${field} is not a valid memory id (got ${JSON.stringify(value)})`, {
+      details: { path: field },
+    });
+  }
+  return value;
+}
+
+export function newMemoryId(): string {
+  return randomUUID();
+}
