@@ -9,7 +9,7 @@ import { OpenAICompatibleEmbedder } from "./providers/embedding/openai-embedder.
 import { SearchEngine } from "./search/search-engine.js";
 import type { Embedder } from "./spec/embedder.js";
 import { IndexMismatchError, InternalError, NotFoundError, ValidationError } from "./spec/errors.js";
-import type { IndexJob, MemoryStore, RecordChange } from "./spec/memory-store.js";
+import type { IndexJob, RecordChange } from "./spec/memory-store.js";
 import type { SearchIndex } from "./spec/search-index.js";
 import type {
   HistoryEntry,
@@ -28,6 +28,8 @@ import { LanceIndex } from "./store/embedded/lance-index.js";
 export interface MemoryOptions extends MemoryConfigInput {
   /** An embedder instance (any implementation); wins over `embedding` and the local default. */
   embedder?: Embedder;
+  /** A search index instance; default: LanceDB under `<root>/.index/lance`. */
+  index?: SearchIndex;
   logger?: Logger;
 }
 
@@ -89,7 +91,7 @@ export class Memory {
   private readonly logger: Logger;
   private readonly embedder: Embedder;
   private readonly store: EmbeddedStore;
-  private readonly index: LanceIndex;
+  private readonly index: SearchIndex;
   private readonly engine: SearchEngine;
   private opened = false;
   /** Set when the index does not match the embedder: everything but reindex() refuses. */
@@ -97,7 +99,7 @@ export class Memory {
   private warnedInfer = false;
 
   constructor(options: MemoryOptions = {}) {
-    const { embedder, logger, ...config } = options;
+    const { embedder, logger, index, ...config } = options;
     const parsed = memoryConfigSchema.safeParse(config);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -110,7 +112,7 @@ export class Memory {
     this.logger = logger ?? createLogger(this.config.logLevel);
     this.embedder = embedder ?? defaultEmbedder(this.config);
     this.store = new EmbeddedStore({ root: this.config.root });
-    this.index = new LanceIndex({
+    this.index = index ?? new LanceIndex({
       directory: join(this.config.root, ".index", "lance"),
       annMinRows: this.config.search.annMinRows,
       onBackgroundError: (error) => this.logger.error({ err: error }, "search index maintenance failed"),
@@ -343,8 +345,8 @@ export class Memory {
     return this.index;
   }
 
-  /** The durable store, for tools that inspect it (doctor, export). */
-  get memoryStore(): MemoryStore {
+  /** The durable store, for tools that inspect it (doctor, export, the demo). */
+  get memoryStore(): EmbeddedStore {
     return this.store;
   }
 

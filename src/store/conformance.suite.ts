@@ -7,7 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "../spec/errors.js";
 import type { MemoryStore } from "../spec/memory-store.js";
-import type { MemoryRecord, Scope } from "../spec/types.js";
+import type { MemoryRecord, Scope, SearchFilter } from "../spec/types.js";
 
 export interface ConformanceFactory {
   /** A new, empty, not yet opened store. */
@@ -145,7 +145,7 @@ export function describeMemoryStoreConformance(name: string, factory: Conformanc
       const a = makeRecord(alice, "a", { metadata: { tag: "x", n: 1 } });
       const b = makeRecord(alice, "b", { metadata: { tag: "y", n: 2, flag: true } });
       await store.apply([{ op: "add", record: a }, { op: "add", record: b }]);
-      const texts = async (filter: object) =>
+      const texts = async (filter: SearchFilter) =>
         (await store.list({ scope: alice, limit: 10, filter })).records.map((r) => r.text).sort();
       expect(await texts({ tag: "x" })).toEqual(["a"]);
       expect(await texts({ metadata: { n: 2 } })).toEqual(["b"]);

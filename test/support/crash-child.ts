@@ -1,0 +1,25 @@
+/**
+ * Run as a child process by the crash-recovery test: adds one memory with an index that never
+ * finishes its write, announces the moment (markdown and SQLite written, index not), and waits
+ * to be killed with SIGKILL.
+ */
+import { Memory } from "../../src/index.js";
+import { LanceIndex } from "../../src/store/embedded/lance-index.js";
+import type { IndexDocument } from "../../src/spec/search-index.js";
+import { join } from "node:path";
+
+class IndexThatHangsOnInsert extends LanceIndex {
+  override async insert(documents: readonly IndexDocument[]): Promise<void> {
+    process.stdout.write(`BEFORE_INDEX_WRITE ${documents.map((doc) => doc.record.id).join(",")}\n`);
+    await new Promise(() => undefined);
+  }
+}
+
+const root = process.argv[2]!;
+const memory = await Memory.open({
+  root,
+  logLevel: "silent",
+  index: new IndexThatHangsOnInsert({ directory: join(root, ".index", "lance") }),
+});
+await memory.add([{ role: "user", content: "The spare key is taped under the third flowerpot" }], { userId: "alice", infer: false });
+process.stdout.write("ADD_RETURNED\n");
