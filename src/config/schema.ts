@@ -38,7 +38,7 @@ export const memoryConfigSchema = z
         defaultMethod: z.enum(["keyword", "vector", "hybrid", "agentic"]).default("hybrid"),
         defaultLimit: z.number().int().min(1).max(1000).default(10),
         rrfK: z.number().int().min(1).default(60),
-        /** Past this many indexed memories an ANN (IVF-PQ) vector index is built. */
+        /** Past this many indexed memories an ANN (HNSW) vector index is built. */
         annMinRows: z.number().int().min(256).default(50_000),
       })
       .strict()

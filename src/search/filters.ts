@@ -42,8 +42,18 @@ export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
+/**
+ * One string naming an owner's scope. Ids cannot contain "/" (see store/ids.ts), so it is
+ * unambiguous; the LanceDB table keeps it as one indexed column so the owner prefilter is a
+ * single index lookup.
+ */
+export function scopeKey(scope: Scope): string {
+  return `${scope.appId}/${scope.projectId}/${scope.ownerType}/${scope.ownerId}`;
+}
+
 /** The clause that confines a query to one owner: always present, never built from filters. */
-export function scopeClause(scope: Scope): string {
+export function scopeClause(scope: Scope, dialect: SqlDialect): string {
+  if (dialect === "lance") return `scope_key = ${sqlString(scopeKey(scope))}`;
   return [
     `app_id = ${sqlString(scope.appId)}`,
     `project_id = ${sqlString(scope.projectId)}`,
@@ -54,7 +64,7 @@ export function scopeClause(scope: Scope): string {
 
 /** `scope AND (filter)`; the filter part is omitted when empty. */
 export function whereClause(scope: Scope, filter: SearchFilter | undefined, dialect: SqlDialect): string {
-  const scoped = scopeClause(scope);
+  const scoped = scopeClause(scope, dialect);
   const compiled = filter === undefined ? undefined : compileFilter(filter, dialect);
   return compiled === undefined ? scoped : `${scoped} AND (${compiled})`;
 }

@@ -59,20 +59,22 @@ export class SearchEngine {
   }
 
   private async rank(request: SearchRequest): Promise<IndexHit[]> {
-    const { index } = this.options;
+    const { index, store } = this.options;
     const base = { scope: request.scope, filter: request.filter };
     switch (request.method) {
       case "keyword":
         return index.keyword(request.query, { ...base, limit: request.limit });
       case "vector":
-        return index.vector(await this.embedQuery(request.query), { ...base, limit: request.limit });
+        return index.vector(await this.embedQuery(request.query), { ...base, limit: request.limit, scopeSize: await store.count(request.scope) });
       case "hybrid":
       case "agentic": {
         // A deeper pool than the limit lets fusion promote items that rank well in both lists.
         const pool = { ...base, limit: Math.max(request.limit * 2, 20) };
         const [keyword, vector] = await Promise.all([
           index.keyword(request.query, pool),
-          this.embedQuery(request.query).then((embedding) => index.vector(embedding, pool)),
+          Promise.all([this.embedQuery(request.query), store.count(request.scope)]).then(([embedding, scopeSize]) =>
+            index.vector(embedding, { ...pool, scopeSize }),
+          ),
         ]);
         return reciprocalRankFusion([keyword, vector], this.options.rrfK);
       }

@@ -15,6 +15,8 @@ export interface IndexQuery {
   scope: Scope;
   filter?: SearchFilter;
   limit: number;
+  /** How many memories the scope holds, when known: lets the index scan small scopes exactly. */
+  scopeSize?: number;
 }
 
 export interface IndexHit {

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { InternalError, NotFoundError, ValidationError } from "../../spec/errors.js";
 import type { AppliedChanges, IndexJob, ListOptions, ListPage, MemoryStore, RecordChange } from "../../spec/memory-store.js";
 import type { HistoryEntry, MemoryRecord, Scope } from "../../spec/types.js";
-import { whereClause } from "../../search/filters.js";
+import { scopeKey, whereClause } from "../../search/filters.js";
 import { KeyedMutex } from "../../util/keyed-mutex.js";
 import { assertMemoryId, assertSegmentId } from "../ids.js";
 import { readFileIfExists, removeFileIfExists, writeFileAtomic } from "./atomic-file.js";
@@ -36,6 +36,8 @@ export class EmbeddedStore implements MemoryStore {
   private state: StateDb | undefined;
   private readonly lock: RootLock;
   private readonly ownerLocks = new KeyedMutex();
+  /** Memories per scope, counted once and then kept up to date by apply(): search asks on every query. */
+  private readonly scopeCounts = new Map<string, number>();
 
   constructor(options: EmbeddedStoreOptions) {
     this.root = options.root;
@@ -106,7 +108,8 @@ export class EmbeddedStore implements MemoryStore {
       for (const [file, edit] of edits) await this.editFile(file, edit);
 
       const now = new Date().toISOString();
-      return state.transaction(() => {
+      const deltas: [Scope, number][] = [];
+      const applied = state.transaction(() => {
         const jobs: IndexJob[] = [];
         const history: HistoryEntry[] = [];
         const record = (entry: Omit<HistoryEntry, "id">) => {
@@ -117,6 +120,7 @@ export class EmbeddedStore implements MemoryStore {
         for (const change of changes) {
           if (change.op === "add") {
             state.putCatalog(change.record, logFilePath(change.record.scope, change.record.kind, change.record.timestamp));
+            deltas.push([change.record.scope, 1]);
             record({ memory_id: change.record.id, previous_value: null, new_value: change.record.text, action: "ADD", created_at: now, updated_at: null, is_deleted: 0 });
             jobs.push(state.enqueueJob(change.record.id, "upsert"));
           } else if (change.op === "update") {
@@ -127,12 +131,16 @@ export class EmbeddedStore implements MemoryStore {
           } else {
             const before = previous.get(change.id)!;
             state.deleteCatalog(change.id);
+            deltas.push([rowToRecord(before).scope, -1]);
             record({ memory_id: change.id, previous_value: before.text, new_value: null, action: "DELETE", created_at: new Date(before.created_at).toISOString(), updated_at: now, is_deleted: 1 });
             jobs.push(state.enqueueJob(change.id, "delete"));
           }
         }
         return { jobs, history };
       });
+      // Only once committed: a rolled-back transaction must not move the counts.
+      for (const [scope, delta] of deltas) this.adjustCount(scope, delta);
+      return applied;
     });
   }
 
@@ -173,8 +181,17 @@ export class EmbeddedStore implements MemoryStore {
 
   async count(scope?: Scope): Promise<number> {
     const state = this.requireState();
-    const sql = scope === undefined ? "SELECT count(*) AS n FROM catalog" : `SELECT count(*) AS n FROM catalog WHERE ${whereClause(scope, undefined, "sqlite")}`;
-    return (state.db.prepare(sql).get() as { n: number }).n;
+    if (scope === undefined) return (state.statement("SELECT count(*) AS n FROM catalog").get() as { n: number }).n;
+    const key = scopeKey(scope);
+    let count = this.scopeCounts.get(key);
+    if (count === undefined) {
+      const row = state
+        .statement("SELECT count(*) AS n FROM catalog WHERE app_id = ? AND project_id = ? AND owner_type = ? AND owner_id = ?")
+        .get(scope.appId, scope.projectId, scope.ownerType, scope.ownerId) as { n: number };
+      count = row.n;
+      this.scopeCounts.set(key, count);
+    }
+    return count;
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
@@ -211,6 +228,7 @@ export class EmbeddedStore implements MemoryStore {
       if (content === undefined) continue;
       parsed.push({ file, records: parseLog(content, file).entries });
     }
+    this.scopeCounts.clear();
     return state.transaction(() => {
       state.db.exec("DELETE FROM catalog; DELETE FROM outbox;");
       let records = 0;
@@ -232,6 +250,7 @@ export class EmbeddedStore implements MemoryStore {
       await this.removeEmptyParents(dirname(join(this.root, file)));
     }
     state.db.exec("DELETE FROM catalog; DELETE FROM history; DELETE FROM outbox; DELETE FROM session_buffer; DELETE FROM session_status;");
+    this.scopeCounts.clear();
   }
 
   /** Relative paths of every markdown log under the root: `<app>/<project>/<users|agents>/<owner>/<episodes|facts>/<date>.md`. */
@@ -290,6 +309,12 @@ export class EmbeddedStore implements MemoryStore {
       }
       current = dirname(current);
     }
+  }
+
+  private adjustCount(scope: Scope, delta: number): void {
+    const key = scopeKey(scope);
+    const count = this.scopeCounts.get(key);
+    if (count !== undefined) this.scopeCounts.set(key, count + delta);
   }
 
   private existing(id: string): CatalogRow {

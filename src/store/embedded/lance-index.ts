@@ -7,28 +7,35 @@ import { Field, FixedSizeList, Float32, Float64, List, Schema, Utf8 } from "apac
 import { IndexMismatchError, InternalError } from "../../spec/errors.js";
 import type { EmbeddingIdentity, IndexDocument, IndexHit, IndexQuery, SearchIndex } from "../../spec/search-index.js";
 import type { MemoryRecord } from "../../spec/types.js";
-import { metadataPairs, sqlString, whereClause } from "../../search/filters.js";
+import { metadataPairs, scopeKey, sqlString, whereClause } from "../../search/filters.js";
 
 const TABLE = "memories";
 const IDENTITY_FILE = "omnimem-index.json";
+/** Bumped when the table's columns change: an index of another layout must be rebuilt. */
+const LAYOUT = 2;
 
 export interface LanceIndexOptions {
   /** The folder of the LanceDB database, `<root>/.index/lance`. */
   directory: string;
-  /** Past this many rows an IVF-PQ vector index is built; below it a flat scan is exact and fast enough. */
+  /** Past this many rows an HNSW vector index is built; below it a flat scan is exact and fast enough. */
   annMinRows?: number;
+  /**
+   * A query whose scope holds fewer memories than this scans them exactly even when the ANN
+   * index exists: a small owner is cheap to scan, and a graph search under a very selective
+   * filter loses recall.
+   */
+  annMinScopeRows?: number;
   /** Rows written since the last maintenance that trigger a background `maintain()`. */
   maintainEveryRows?: number;
-  /** IVF partitions probed per vector query once the ANN index exists. */
-  nprobes?: number;
-  /** PQ candidates re-ranked with exact distances, as a multiple of the limit. */
-  refineFactor?: number;
+  /** HNSW search breadth: higher finds more of the true neighbours, slower. */
+  ef?: number;
   /** Called with errors of background maintenance, which must not crash the process. */
   onBackgroundError?: (error: unknown) => void;
 }
 
 interface IndexRow extends Record<string, unknown> {
   id: string;
+  scope_key: string;
   kind: string;
   app_id: string;
   project_id: string;
@@ -62,7 +69,7 @@ export class LanceIndex implements SearchIndex {
   private identity: EmbeddingIdentity | undefined;
   private hasFullTextIndex = false;
   private hasVectorIndex = false;
-  /** Writes and index builds go through one chain: LanceDB commits would otherwise conflict. */
+  /** Writes go through one chain: concurrent merge-inserts and deletes of the same rows would conflict. */
   private writeChain: Promise<unknown> = Promise.resolve();
   private rowsSinceMaintenance = 0;
   private maintenanceRunning: Promise<void> | undefined;
@@ -70,9 +77,9 @@ export class LanceIndex implements SearchIndex {
   constructor(options: LanceIndexOptions) {
     this.options = {
       annMinRows: 50_000,
+      annMinScopeRows: 5_000,
       maintainEveryRows: 2_000,
-      nprobes: 20,
-      refineFactor: 4,
+      ef: 100,
       ...options,
     };
   }
@@ -86,7 +93,13 @@ export class LanceIndex implements SearchIndex {
       return;
     }
     const recorded = await this.readIdentity();
-    if (recorded === undefined || recorded.model !== identity.model || recorded.dimensions !== identity.dimensions) {
+    if (recorded?.layout !== LAYOUT) {
+      throw new IndexMismatchError(
+        "the search index was built by another version of omnimem; run `omnimem reindex` (or memory.reindex()) to rebuild it",
+        { details: { layout: recorded?.layout, expected: LAYOUT } },
+      );
+    }
+    if (recorded.model !== identity.model || recorded.dimensions !== identity.dimensions) {
       throw new IndexMismatchError(
         `the search index was built with embedding model ${describe(recorded)} but the configured embedder is ` +
           `${describe(identity)}; run \`omnimem reindex\` (or memory.reindex()) to rebuild the index with the configured embedder`,
@@ -99,8 +112,7 @@ export class LanceIndex implements SearchIndex {
   }
 
   async close(): Promise<void> {
-    await this.writeChain.catch(() => undefined);
-    await this.maintenanceRunning;
+    await this.idle();
     this.table?.close();
     this.connection?.close();
     this.table = undefined;
@@ -159,9 +171,15 @@ export class LanceIndex implements SearchIndex {
       .where(whereClause(query.scope, query.filter, "lance"))
       .select(["id"])
       .limit(query.limit);
-    if (this.hasVectorIndex) search = search.nprobes(this.options.nprobes).refineFactor(this.options.refineFactor);
+    const useAnn = this.hasVectorIndex && (query.scopeSize === undefined || query.scopeSize >= this.options.annMinScopeRows);
+    search = useAnn ? search.ef(Math.max(this.options.ef, query.limit)) : search.bypassVectorIndex();
     const rows = await search.toArray();
     return rows.map((row: { id: string; _distance: number }) => ({ id: row.id, score: 1 - row._distance }));
+  }
+
+  /** Whether the ANN (HNSW) vector index exists; below `annMinRows` searches scan exactly. */
+  get hasAnnIndex(): boolean {
+    return this.hasVectorIndex;
   }
 
   async count(): Promise<number> {
@@ -181,36 +199,43 @@ export class LanceIndex implements SearchIndex {
   /**
    * Folds recent rows into the full-text and scalar indexes, builds the ANN index once the table
    * is big enough, and compacts small fragments. Queries stay correct without it (LanceDB scans
-   * unindexed rows); it keeps them fast.
+   * unindexed rows); it keeps them fast. It runs beside writes, not in their queue: building an
+   * HNSW graph over 100k rows takes tens of seconds, and LanceDB's commits let appends land
+   * meanwhile. One maintenance runs at a time.
    */
   maintain(): Promise<void> {
-    return this.write(async (table) => {
-      this.rowsSinceMaintenance = 0;
+    this.maintenanceRunning ??= this.runMaintenance().finally(() => {
+      this.maintenanceRunning = undefined;
+    });
+    return this.maintenanceRunning;
+  }
+
+  private async runMaintenance(): Promise<void> {
+    const table = this.requireTable();
+    this.rowsSinceMaintenance = 0;
+    try {
       const rows = await table.countRows();
       if (rows === 0) return;
-      if (!this.hasFullTextIndex) await this.createFullTextIndex(table);
-      const indices = await table.listIndices();
-      const indexed = new Set(indices.flatMap((index) => index.columns));
-      if (!indexed.has("owner_id")) await table.createIndex("owner_id", { config: Index.btree() });
+      if (!this.hasFullTextIndex) await this.write((writable) => this.createFullTextIndex(writable));
+      const indexed = new Set((await table.listIndices()).flatMap((index) => index.columns));
+      if (!indexed.has("scope_key")) await table.createIndex("scope_key", { config: Index.btree() });
       if (!this.hasVectorIndex && rows >= this.options.annMinRows) {
         await table.createIndex("vector", {
-          config: Index.ivfPq({
-            distanceType: "cosine",
-            numPartitions: Math.max(16, Math.round(Math.sqrt(rows) / 4)),
-            numSubVectors: subVectorsFor(this.identity!.dimensions),
-          }),
+          config: Index.hnswSq({ distanceType: "cosine", numPartitions: Math.max(1, Math.round(rows / 1_000_000)) }),
         });
         this.hasVectorIndex = true;
       }
       // Old versions are only kept so concurrent readers finish; a minute is plenty.
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
-    });
+    } catch (error) {
+      throw new InternalError(`search index maintenance failed: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   /** Resolves when background maintenance started by writes has finished (for benchmarks and tests). */
   async idle(): Promise<void> {
     await this.writeChain.catch(() => undefined);
-    await this.maintenanceRunning;
+    await this.maintenanceRunning?.catch(() => undefined);
   }
 
   private async createTable(identity: EmbeddingIdentity): Promise<void> {
@@ -219,14 +244,19 @@ export class LanceIndex implements SearchIndex {
     this.identity = identity;
     this.hasFullTextIndex = false;
     this.hasVectorIndex = false;
-    await writeFile(join(this.options.directory, IDENTITY_FILE), JSON.stringify({ ...identity, createdAt: new Date().toISOString() }));
+    await writeFile(
+      join(this.options.directory, IDENTITY_FILE),
+      JSON.stringify({ ...identity, layout: LAYOUT, createdAt: new Date().toISOString() }),
+    );
   }
 
-  private async readIdentity(): Promise<EmbeddingIdentity | undefined> {
+  private async readIdentity(): Promise<(EmbeddingIdentity & { layout: number }) | undefined> {
     try {
-      const parsed = JSON.parse(await readFile(join(this.options.directory, IDENTITY_FILE), "utf8")) as Partial<EmbeddingIdentity>;
+      const parsed = JSON.parse(await readFile(join(this.options.directory, IDENTITY_FILE), "utf8")) as Partial<
+        EmbeddingIdentity & { layout: number }
+      >;
       if (typeof parsed.model === "string" && typeof parsed.dimensions === "number") {
-        return { model: parsed.model, dimensions: parsed.dimensions };
+        return { model: parsed.model, dimensions: parsed.dimensions, layout: parsed.layout ?? 1 };
       }
       return undefined;
     } catch {
@@ -251,12 +281,7 @@ export class LanceIndex implements SearchIndex {
     if (!this.hasFullTextIndex) await this.createFullTextIndex(table);
     this.rowsSinceMaintenance += rows;
     if (this.rowsSinceMaintenance >= this.options.maintainEveryRows && this.maintenanceRunning === undefined) {
-      this.rowsSinceMaintenance = 0;
-      this.maintenanceRunning = this.maintain()
-        .catch((error: unknown) => this.options.onBackgroundError?.(error))
-        .finally(() => {
-          this.maintenanceRunning = undefined;
-        });
+      this.maintain().catch((error: unknown) => this.options.onBackgroundError?.(error));
     }
   }
 
@@ -297,6 +322,7 @@ export class LanceIndex implements SearchIndex {
 export function recordToRow(record: MemoryRecord, vector: Float32Array): IndexRow {
   return {
     id: record.id,
+    scope_key: scopeKey(record.scope),
     kind: record.kind,
     app_id: record.scope.appId,
     project_id: record.scope.projectId,
@@ -322,6 +348,7 @@ function schemaFor(dimensions: number): Schema {
   const text = (name: string, nullable = false) => new Field(name, new Utf8(), nullable);
   return new Schema([
     text("id"),
+    text("scope_key"),
     text("kind"),
     text("app_id"),
     text("project_id"),
@@ -341,14 +368,6 @@ function schemaFor(dimensions: number): Schema {
     new Field("meta_kv", new List(new Field("item", new Utf8(), true)), false),
     new Field("vector", new FixedSizeList(dimensions, new Field("item", new Float32(), true)), false),
   ]);
-}
-
-/** PQ sub-vectors must divide the dimension; about 8 dimensions each keeps recall high. */
-function subVectorsFor(dimensions: number): number {
-  for (let candidate = Math.max(1, Math.round(dimensions / 8)); candidate > 1; candidate--) {
-    if (dimensions % candidate === 0) return candidate;
-  }
-  return 1;
 }
 
 function describe(identity: EmbeddingIdentity | undefined): string {

@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { makeTempRoot, removeTempRoot } from "../../../test/support/temp-root.js";
+import { LocalEmbedder } from "../../providers/embedding/local-embedder.js";
+import { IndexMismatchError } from "../../spec/errors.js";
+import type { Scope } from "../../spec/types.js";
+import { makeRecord } from "../conformance.suite.js";
+import { LanceIndex } from "./lance-index.js";
+
+const embedder = new LocalEmbedder({ dimensions: 64 });
+const identity = { model: embedder.model, dimensions: 64 };
+const alice: Scope = { appId: "default", projectId: "default", ownerType: "user", ownerId: "alice" };
+const bob: Scope = { ...alice, ownerId: "bob" };
+
+describe("LanceIndex", () => {
+  let root: string;
+  let index: LanceIndex;
+
+  beforeEach(async () => {
+    root = await makeTempRoot();
+  });
+  afterEach(async () => {
+    await index.close();
+    await removeTempRoot(root);
+  });
+
+  const documents = (scope: Scope, texts: string[]) =>
+    texts.map((text) => ({ record: makeRecord(scope, text), vector: embedder.embedOne(text) }));
+
+  it("builds an ANN index past the threshold and still finds exact matches, scoped", async () => {
+    index = new LanceIndex({ directory: join(root, "lance"), annMinRows: 600, annMinScopeRows: 1, maintainEveryRows: 1_000_000 });
+    await index.open(identity);
+    const texts = Array.from({ length: 700 }, (_, i) => `memory ${i} about topic${i % 37} and item${i}`);
+    const docs = documents(alice, texts);
+    await index.insert(docs);
+    await index.insert(documents(bob, ["bob item5 secret"]));
+    expect(index.hasAnnIndex).toBe(false);
+    await index.maintain();
+    expect(index.hasAnnIndex).toBe(true);
+    const reopened = new LanceIndex({ directory: join(root, "lance"), annMinScopeRows: 1 });
+    await index.close();
+    index = reopened;
+    await index.open(identity);
+    expect(index.hasAnnIndex).toBe(true);
+    for (const i of [5, 123, 650]) {
+      const hits = await index.vector(embedder.embedOne(texts[i]!), { scope: alice, limit: 5, scopeSize: 700 });
+      expect(hits[0]?.id).toBe(docs[i]!.record.id);
+      expect(hits[0]!.score).toBeCloseTo(1, 3);
+    }
+    const keyword = await index.keyword("item5", { scope: alice, limit: 10 });
+    expect(keyword.map((hit) => hit.id)).toEqual([docs[5]!.record.id]);
+  });
+
+  it("records the embedding identity and refuses another", async () => {
+    index = new LanceIndex({ directory: join(root, "lance") });
+    await index.open(identity);
+    await index.insert(documents(alice, ["hello"]));
+    await index.close();
+    index = new LanceIndex({ directory: join(root, "lance") });
+    await expect(index.open({ model: "text-embedding-3-small", dimensions: 64 })).rejects.toBeInstanceOf(IndexMismatchError);
+    await expect(index.open({ ...identity, dimensions: 32 })).rejects.toThrow(/reindex/);
+    await index.open(identity);
+    expect(await index.count()).toBe(1);
+  });
+
+  it("upserts by id and removes", async () => {
+    index = new LanceIndex({ directory: join(root, "lance") });
+    await index.open(identity);
+    const [doc] = documents(alice, ["the old text about apples"]);
+    await index.insert([doc!]);
+    const changed = { ...doc!, record: { ...doc!.record, text: "the new text about pears" }, vector: embedder.embedOne("the new text about pears") };
+    await index.upsert([changed]);
+    await index.upsert([changed]);
+    expect(await index.count()).toBe(1);
+    expect(await index.keyword("apples", { scope: alice, limit: 5 })).toEqual([]);
+    expect((await index.keyword("pears", { scope: alice, limit: 5 })).map((hit) => hit.id)).toEqual([doc!.record.id]);
+    await index.remove([doc!.record.id]);
+    expect(await index.count()).toBe(0);
+  });
+});
