@@ -139,6 +139,19 @@ describe("Memory", () => {
     expect((await memory.getAll({ userId: "bob" })).results).toHaveLength(1);
   });
 
+  it("loses nothing when many adds for one owner run at once", async () => {
+    const texts = Array.from({ length: 20 }, (_, i) => `concurrent note ${i} about subject${i}`);
+    const day = Date.UTC(2026, 6, 1, 8);
+    await Promise.all(texts.map((content, i) => memory.add([{ role: "user", content, timestamp: day + i }], { userId: "alice" })));
+    const entries = await logOf("alice", "2026-07-01");
+    expect(entries.map((e) => e.text).sort()).toEqual([...texts].sort());
+    expect((await memory.getAll({ userId: "alice" })).results).toHaveLength(20);
+    for (const i of [0, 7, 19]) {
+      const { results } = await memory.search(`subject${i}`, { userId: "alice", method: "keyword" });
+      expect(results[0]?.memory).toBe(texts[i]);
+    }
+  });
+
   it("applies threshold and limit", async () => {
     await memory.add(["alpha beta", "alpha gamma", "alpha delta", "unrelated words"].map((content) => ({ role: "user", content })), {
       userId: "alice",

@@ -106,6 +106,8 @@ export function describeMemoryStoreConformance(name: string, factory: Conformanc
       expect(await store.count()).toBe(before);
       expect((await store.get(keep.id))?.text).toBe("keep me");
       expect(await store.history(keep.id)).toEqual(historyBefore);
+      await expect(store.apply([{ op: "update", record: { ...keep, scope: bob } }])).rejects.toBeInstanceOf(ValidationError);
+      expect(await store.get(keep.id)).toEqual(keep);
     });
 
     it("rejects ids that could escape their folder, writing nothing", async () => {

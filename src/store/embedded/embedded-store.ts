@@ -11,7 +11,7 @@ import { assertMemoryId, assertSegmentId } from "../ids.js";
 import { readFileIfExists, removeFileIfExists, writeFileAtomic } from "./atomic-file.js";
 import { appendEntries, logFilePath, parseLog, removeEntries, replaceEntry } from "./markdown-log.js";
 import { RootLock } from "./root-lock.js";
-import { type CatalogRow, StateDb, rowToRecord } from "./state-db.js";
+import { type CatalogRow, StateDb, rowScope, rowToRecord } from "./state-db.js";
 
 export interface EmbeddedStoreOptions {
   /** The data root: markdown folders per app, and `.index/` for SQLite and LanceDB. */
@@ -78,7 +78,7 @@ export class EmbeddedStore implements MemoryStore {
     for (const change of changes) validateChange(change);
     const owners = new Set<string>();
     for (const change of changes) {
-      owners.add(change.op === "delete" ? ownerKey(rowToRecord(this.existing(change.id)).scope) : ownerKey(change.record.scope));
+      owners.add(ownerKey(change.op === "delete" ? rowScope(this.existing(change.id)) : change.record.scope));
     }
     return this.ownerLocks.runAll(owners, async () => {
       // Re-read under the lock: another writer may have changed these rows while we waited.
@@ -100,6 +100,9 @@ export class EmbeddedStore implements MemoryStore {
         const id = change.op === "delete" ? change.id : change.record.id;
         const row = previous.get(id) ?? state.getRow(id);
         if (row === undefined) throw new NotFoundError(`memory ${id} not found`, { details: { id } });
+        if (change.op === "update" && (ownerKey(change.record.scope) !== ownerKey(rowScope(row)) || change.record.kind !== row.kind)) {
+          throw new ValidationError(`memory ${id} cannot move to another owner or kind`, { details: { id } });
+        }
         previous.set(id, row);
         if (change.op === "delete") editOf(row.file).deletes.push(id);
         else editOf(row.file).updates.push(change.record);
@@ -131,7 +134,7 @@ export class EmbeddedStore implements MemoryStore {
           } else {
             const before = previous.get(change.id)!;
             state.deleteCatalog(change.id);
-            deltas.push([rowToRecord(before).scope, -1]);
+            deltas.push([rowScope(before), -1]);
             record({ memory_id: change.id, previous_value: before.text, new_value: null, action: "DELETE", created_at: new Date(before.created_at).toISOString(), updated_at: now, is_deleted: 1 });
             jobs.push(state.enqueueJob(change.id, "delete"));
           }

@@ -69,6 +69,8 @@ export class LanceIndex implements SearchIndex {
   private identity: EmbeddingIdentity | undefined;
   private hasFullTextIndex = false;
   private hasVectorIndex = false;
+  /** Rows the ANN index was last trained on; it is retrained when the table has doubled since. */
+  private annTrainedRows = 0;
   /** Writes go through one chain: concurrent merge-inserts and deletes of the same rows would conflict. */
   private writeChain: Promise<unknown> = Promise.resolve();
   private rowsSinceMaintenance = 0;
@@ -219,11 +221,15 @@ export class LanceIndex implements SearchIndex {
       if (!this.hasFullTextIndex) await this.write((writable) => this.createFullTextIndex(writable));
       const indexed = new Set((await table.listIndices()).flatMap((index) => index.columns));
       if (!indexed.has("scope_key")) await table.createIndex("scope_key", { config: Index.btree() });
-      if (!this.hasVectorIndex && rows >= this.options.annMinRows) {
+      // Rows added after training land in delta segments that every query must also search;
+      // retraining when the table has doubled keeps that bounded at amortised linear cost.
+      if (rows >= this.options.annMinRows && (!this.hasVectorIndex || rows >= 2 * this.annTrainedRows)) {
         await table.createIndex("vector", {
           config: Index.hnswSq({ distanceType: "cosine", numPartitions: Math.max(1, Math.round(rows / 1_000_000)) }),
+          replace: true,
         });
         this.hasVectorIndex = true;
+        this.annTrainedRows = rows;
       }
       // Old versions are only kept so concurrent readers finish; a minute is plenty.
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
@@ -244,6 +250,7 @@ export class LanceIndex implements SearchIndex {
     this.identity = identity;
     this.hasFullTextIndex = false;
     this.hasVectorIndex = false;
+    this.annTrainedRows = 0;
     await writeFile(
       join(this.options.directory, IDENTITY_FILE),
       JSON.stringify({ ...identity, layout: LAYOUT, createdAt: new Date().toISOString() }),
@@ -265,9 +272,12 @@ export class LanceIndex implements SearchIndex {
   }
 
   private async refreshIndexState(): Promise<void> {
-    const indices = await this.requireTable().listIndices();
+    const table = this.requireTable();
+    const indices = await table.listIndices();
     this.hasFullTextIndex = indices.some((index) => index.indexType === "FTS");
-    this.hasVectorIndex = indices.some((index) => index.columns.includes("vector"));
+    const vectorIndex = indices.find((index) => index.columns.includes("vector"));
+    this.hasVectorIndex = vectorIndex !== undefined;
+    this.annTrainedRows = vectorIndex === undefined ? 0 : ((await table.indexStats(vectorIndex.name))?.numIndexedRows ?? 0);
   }
 
   private async createFullTextIndex(table: lancedb.Table): Promise<void> {

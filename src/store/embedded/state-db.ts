@@ -238,17 +238,15 @@ export function recordToRow(record: MemoryRecord, file: string): CatalogRow {
   };
 }
 
+export function rowScope(row: CatalogRow): Scope {
+  return { appId: row.app_id, projectId: row.project_id, ownerType: row.owner_type as Scope["ownerType"], ownerId: row.owner_id };
+}
+
 export function rowToRecord(row: CatalogRow): MemoryRecord {
-  const scope: Scope = {
-    appId: row.app_id,
-    projectId: row.project_id,
-    ownerType: row.owner_type as Scope["ownerType"],
-    ownerId: row.owner_id,
-  };
   const record: MemoryRecord = {
     id: row.id,
     kind: row.kind as MemoryRecord["kind"],
-    scope,
+    scope: rowScope(row),
     text: row.text,
     timestamp: row.ts,
     createdAt: row.created_at,
