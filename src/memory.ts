@@ -6,6 +6,7 @@ import { createLogger, type Logger } from "./log.js";
 import { toMemoryItem } from "./memory-item.js";
 import { LocalEmbedder } from "./providers/embedding/local-embedder.js";
 import { OpenAICompatibleEmbedder } from "./providers/embedding/openai-embedder.js";
+import { METADATA_KEY } from "./search/filters.js";
 import { SearchEngine } from "./search/search-engine.js";
 import type { Embedder } from "./spec/embedder.js";
 import { IndexMismatchError, InternalError, NotFoundError, ValidationError } from "./spec/errors.js";
@@ -16,6 +17,7 @@ import type {
   MemoryItem,
   MemoryRecord,
   Metadata,
+  ParsedPart,
   Scope,
   SearchFilter,
   SearchHit,
@@ -56,7 +58,8 @@ export interface AddResultEvent {
 
 export interface AddResult {
   results: AddResultEvent[];
-  parts: never[];
+  /** One report per non-text content item (how it was parsed); empty for text-only turns. */
+  parts: Omit<ParsedPart, "text">[];
   episodes: string[];
 }
 
@@ -217,8 +220,7 @@ export class Memory {
     if (options.threshold !== undefined && !Number.isFinite(options.threshold)) {
       throw new ValidationError("threshold must be a number", { details: { path: "threshold" } });
     }
-    const ownerFromFilters = typeof options.filters?.user_id === "string" ? options.filters.user_id : undefined;
-    const owner = { ...options, userId: options.userId ?? ownerFromFilters };
+    const owner = withOwnerFromFilters(options);
     const scope = this.scopeOf(owner);
     const hits = await this.engine.search({
       query,
@@ -244,9 +246,10 @@ export class Memory {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new ValidationError("limit must be an integer in 1..1000", { details: { path: "limit" } });
     }
+    const owner = withOwnerFromFilters(options);
     const page = await this.store.list({
-      scope: this.scopeOf(options),
-      filter: narrowing(options, options.filters),
+      scope: this.scopeOf(owner),
+      filter: narrowing(owner, options.filters),
       limit,
       cursor: options.cursor,
     });
@@ -411,6 +414,12 @@ function defaultEmbedder(config: MemoryConfig): Embedder {
   return new OpenAICompatibleEmbedder({ ...rest, baseURL: baseUrl });
 }
 
+/** Mem0 callers often name the user only in `filters: { user_id }`; that names the owner too. */
+function withOwnerFromFilters<T extends OwnerOptions & { filters?: SearchFilter }>(options: T): T {
+  const fromFilters = options.filters?.user_id;
+  return options.userId === undefined && typeof fromFilters === "string" ? { ...options, userId: fromFilters } : options;
+}
+
 /** Filters implied by the owner options beyond the owner itself (the agent of a user's memory, the run). */
 function narrowing(options: OwnerOptions, filters: SearchFilter | undefined): SearchFilter | undefined {
   const extra: SearchFilter[] = [];
@@ -431,7 +440,7 @@ function validMetadata(metadata: unknown): Metadata {
     throw new ValidationError("metadata must be an object", { details: { path: "metadata" } });
   }
   for (const [key, value] of Object.entries(metadata)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(key)) {
+    if (!METADATA_KEY.test(key)) {
       throw new ValidationError(`metadata key ${JSON.stringify(key)} must be 1-64 letters, digits, _ . -`, { details: { path: `metadata.${key}` } });
     }
     const ok = value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));

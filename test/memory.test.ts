@@ -152,6 +152,18 @@ describe("Memory", () => {
     }
   });
 
+  it("reset forgets every memory, its history and its markdown", async () => {
+    const { results } = await memory.add("something to forget", { userId: "alice" });
+    await memory.add("bob's too", { userId: "bob" });
+    await memory.reset();
+    expect(await memory.get(results[0]!.id)).toBeNull();
+    expect(await memory.history(results[0]!.id)).toEqual([]);
+    expect((await memory.search("forget", { userId: "alice" })).results).toEqual([]);
+    expect(await memory.memoryStore.logFiles()).toEqual([]);
+    await memory.add("a fresh start", { userId: "alice" });
+    expect((await memory.search("fresh start", { userId: "alice" })).results).toHaveLength(1);
+  });
+
   it("applies threshold and limit", async () => {
     await memory.add(["alpha beta", "alpha gamma", "alpha delta", "unrelated words"].map((content) => ({ role: "user", content })), {
       userId: "alice",

@@ -34,7 +34,8 @@ const COLUMNS: Record<string, { column: string; type: ColumnType }> = {
 };
 
 const OPERATORS = new Set(["eq", "ne", "gt", "gte", "lt", "lte", "in"]);
-const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/** Metadata keys are spliced into `key=value` pairs and SQL text, so they are kept plain. */
+export const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 const MAX_DEPTH = 8;
 
 export function sqlString(value: string): string {
