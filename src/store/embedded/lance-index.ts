@@ -8,6 +8,7 @@ import { IndexMismatchError, InternalError } from "../../spec/errors.js";
 import type { EmbeddingIdentity, IndexDocument, IndexHit, IndexQuery, SearchIndex } from "../../spec/search-index.js";
 import type { MemoryRecord } from "../../spec/types.js";
 import { metadataPairs, scopeKey, sqlString, whereClause } from "../../search/filters.js";
+import { type RecordColumns, recordColumns } from "./record-columns.js";
 
 const TABLE = "memories";
 const IDENTITY_FILE = "omnimem-index.json";
@@ -33,25 +34,9 @@ export interface LanceIndexOptions {
   onBackgroundError?: (error: unknown) => void;
 }
 
-interface IndexRow extends Record<string, unknown> {
-  id: string;
+interface IndexRow extends RecordColumns {
+  [column: string]: unknown;
   scope_key: string;
-  kind: string;
-  app_id: string;
-  project_id: string;
-  owner_type: string;
-  owner_id: string;
-  user_id: string | null;
-  agent_id: string | null;
-  run_id: string | null;
-  session_id: string | null;
-  sender_id: string | null;
-  role: string | null;
-  episode_id: string | null;
-  ts: number;
-  created_at: number;
-  updated_at: number;
-  text: string;
   meta_kv: string[];
   vector: number[];
 }
@@ -331,24 +316,8 @@ export class LanceIndex implements SearchIndex {
 
 export function recordToRow(record: MemoryRecord, vector: Float32Array): IndexRow {
   return {
-    id: record.id,
+    ...recordColumns(record),
     scope_key: scopeKey(record.scope),
-    kind: record.kind,
-    app_id: record.scope.appId,
-    project_id: record.scope.projectId,
-    owner_type: record.scope.ownerType,
-    owner_id: record.scope.ownerId,
-    user_id: record.userId ?? null,
-    agent_id: record.agentId ?? null,
-    run_id: record.runId ?? null,
-    session_id: record.sessionId ?? null,
-    sender_id: record.senderId ?? null,
-    role: record.role ?? null,
-    episode_id: record.episodeId ?? null,
-    ts: record.timestamp,
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-    text: record.text,
     meta_kv: metadataPairs(record.metadata),
     vector: Array.from(vector),
   };

@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import type { HistoryEntry, MemoryRecord, Metadata, Role, Scope } from "../../spec/types.js";
 import type { IndexJob } from "../../spec/memory-store.js";
 import { metadataPairs } from "../../search/filters.js";
+import { type RecordColumns, recordColumns } from "./record-columns.js";
 
 const SCHEMA_VERSION = 1;
 
@@ -92,27 +93,12 @@ CREATE TABLE IF NOT EXISTS parse_cache (
 );
 `;
 
-export interface CatalogRow {
-  id: string;
-  kind: string;
-  app_id: string;
-  project_id: string;
-  owner_type: string;
-  owner_id: string;
-  user_id: string | null;
-  agent_id: string | null;
-  run_id: string | null;
-  session_id: string | null;
-  sender_id: string | null;
-  role: string | null;
-  episode_id: string | null;
-  ts: number;
-  created_at: number;
-  updated_at: number;
+export interface CatalogRow extends RecordColumns {
   file: string;
   hash: string;
-  text: string;
+  /** The metadata object as JSON. */
   metadata: string;
+  /** JSON list of `key=<json value>` pairs, what metadata filters match (see search/filters.ts). */
   meta_kv: string;
 }
 
@@ -214,25 +200,9 @@ export class StateDb {
 
 export function recordToRow(record: MemoryRecord, file: string): CatalogRow {
   return {
-    id: record.id,
-    kind: record.kind,
-    app_id: record.scope.appId,
-    project_id: record.scope.projectId,
-    owner_type: record.scope.ownerType,
-    owner_id: record.scope.ownerId,
-    user_id: record.userId ?? null,
-    agent_id: record.agentId ?? null,
-    run_id: record.runId ?? null,
-    session_id: record.sessionId ?? null,
-    sender_id: record.senderId ?? null,
-    role: record.role ?? null,
-    episode_id: record.episodeId ?? null,
-    ts: record.timestamp,
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
+    ...recordColumns(record),
     file,
     hash: record.hash,
-    text: record.text,
     metadata: JSON.stringify(record.metadata),
     meta_kv: JSON.stringify(metadataPairs(record.metadata)),
   };
