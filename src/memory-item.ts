@@ -21,5 +21,7 @@ export function toMemoryItem(record: MemoryRecord): MemoryItem {
   if (record.sessionId !== undefined) item.sessionId = record.sessionId;
   if (record.senderId !== undefined) item.senderId = record.senderId;
   if (record.role !== undefined) item.role = record.role;
+  if (record.subject !== undefined) item.subject = record.subject;
+  if (record.summary !== undefined) item.summary = record.summary;
   return item;
 }

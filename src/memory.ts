@@ -1,7 +1,17 @@
-import { createHash } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { memoryConfigSchema, type MemoryConfig, type MemoryConfigInput } from "./config/schema.js";
-import { toTurns, type MessageInput } from "./ingest/messages.js";
+import { memoryConfigSchema, type LlmConfig, type MemoryConfig, type MemoryConfigInput } from "./config/schema.js";
+import { toTurns, type MessageInput, type Turn } from "./ingest/messages.js";
+import { BoundaryJudge } from "./ingest/boundary-judge.js";
+import { MemoryFormation, type MemoryEvent } from "./ingest/formation.js";
+import { sha256 } from "./util/hash.js";
+import { MemoryWriter } from "./ingest/memory-writer.js";
+import { FactReconciler } from "./extract/reconciler.js";
+import { ChatModel } from "./providers/llm/chat-model.js";
+import { scopeKey } from "./search/filters.js";
+import type { StructuredModel } from "./spec/llm.js";
+import type { BufferedTurn, SessionKey } from "./spec/session-buffer.js";
+import { SqliteSessionBuffer } from "./store/embedded/sqlite-session-buffer.js";
 import { createLogger, type Logger } from "./log.js";
 import { toMemoryItem } from "./memory-item.js";
 import { LocalEmbedder } from "./providers/embedding/local-embedder.js";
@@ -10,7 +20,6 @@ import { METADATA_KEY } from "./search/filters.js";
 import { SearchEngine } from "./search/search-engine.js";
 import type { Embedder } from "./spec/embedder.js";
 import { IndexMismatchError, InternalError, NotFoundError, ValidationError } from "./spec/errors.js";
-import type { IndexJob, RecordChange } from "./spec/memory-store.js";
 import type { SearchIndex } from "./spec/search-index.js";
 import type {
   HistoryEntry,
@@ -32,6 +41,8 @@ export interface MemoryOptions extends MemoryConfigInput {
   embedder?: Embedder;
   /** A search index instance; default: LanceDB under `<root>/.index/lance`. */
   index?: SearchIndex;
+  /** A chat model instance for extraction and agentic search; wins over `llm`. */
+  chatModel?: StructuredModel;
   logger?: Logger;
 }
 
@@ -45,16 +56,13 @@ export interface OwnerOptions {
 export interface AddOptions extends OwnerOptions {
   sessionId?: string;
   metadata?: Metadata;
-  /** true (default): extract memories with the LLM; false: store the turns as they are. */
+  /** true (default): buffer, cut episodes and extract memories; false: store each turn as it is. */
   infer?: boolean;
+  /** With infer: extract what is buffered before returning (default true); false only buffers. */
+  flush?: boolean;
 }
 
-export interface AddResultEvent {
-  id: string;
-  memory: string;
-  event: "ADD" | "UPDATE" | "DELETE" | "NONE";
-  previousMemory?: string;
-}
+export type AddResultEvent = MemoryEvent;
 
 export interface AddResult {
   results: AddResultEvent[];
@@ -83,7 +91,7 @@ export interface ReindexProgress {
 
 const MAX_TEXT_CHARS = 1_000_000;
 const MAX_QUERY_CHARS = 10_000;
-const OUTBOX_BATCH = 500;
+const DELETE_BATCH = 500;
 
 /**
  * The library API (Mem0's names and shapes). It wires the store, the index, the embedder and
@@ -96,13 +104,19 @@ export class Memory {
   private readonly store: EmbeddedStore;
   private readonly index: SearchIndex;
   private readonly engine: SearchEngine;
+  private readonly writer: MemoryWriter;
+  private readonly formation: MemoryFormation;
+  private readonly buffer: SqliteSessionBuffer;
+  private readonly llm: StructuredModel | undefined;
   private opened = false;
   /** Set when the index does not match the embedder: everything but reindex() refuses. */
   private indexProblem: IndexMismatchError | undefined;
-  private warnedInfer = false;
+  private warnedLocalMode = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleFlushRunning: Promise<void> | undefined;
 
   constructor(options: MemoryOptions = {}) {
-    const { embedder, logger, index, ...config } = options;
+    const { embedder, logger, index, chatModel, ...config } = options;
     const parsed = memoryConfigSchema.safeParse(config);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -120,7 +134,34 @@ export class Memory {
       annMinRows: this.config.search.annMinRows,
       onBackgroundError: (error) => this.logger.error({ err: error }, "search index maintenance failed"),
     });
-    this.engine = new SearchEngine({ index: this.index, store: this.store, embedder: this.embedder, rrfK: this.config.search.rrfK });
+    this.llm = chatModel ?? (this.config.llm === undefined ? undefined : chatModelFrom(this.config.llm, this.logger));
+    this.engine = new SearchEngine({
+      index: this.index,
+      store: this.store,
+      embedder: this.embedder,
+      rrfK: this.config.search.rrfK,
+      llm: this.llm,
+      logger: this.logger,
+    });
+    this.writer = new MemoryWriter(this.store, this.index, this.embedder);
+    this.buffer = new SqliteSessionBuffer(() => this.store.stateDb);
+    const { boundary } = this.config;
+    const customInstructions = this.config.extraction.customInstructions;
+    this.formation = new MemoryFormation({
+      writer: this.writer,
+      store: this.store,
+      buffer: this.buffer,
+      llm: this.llm === undefined ? undefined : { model: this.llm, reconciler: new FactReconciler(this.llm, this.engine, this.logger, customInstructions) },
+      rules: boundary,
+      judge: new BoundaryJudge(this.llm, this.buffer, { minMessages: boundary.llmMinMessages, judgeEvery: boundary.llmJudgeEvery }, this.logger),
+      customInstructions,
+      logger: this.logger,
+    });
+  }
+
+  /** "llm" when an extraction model is configured, "local" otherwise (rule-based boundaries, verbatim episodes, no facts). */
+  get mode(): "llm" | "local" {
+    return this.llm === undefined ? "local" : "llm";
   }
 
   static async open(options: MemoryOptions = {}): Promise<Memory> {
@@ -143,7 +184,11 @@ export class Memory {
         this.logger.warn(error.message);
       }
       this.opened = true;
-      if (this.indexProblem === undefined) await this.replayOutbox();
+      if (this.indexProblem === undefined) {
+        const replayed = await this.writer.replay();
+        if (replayed > 0) this.logger.info({ replayed }, "replayed index jobs left by an interrupted write");
+      }
+      this.startIdleFlush();
       if (this.store.stateWasCreated && (await this.store.logFiles()).length > 0) {
         this.logger.warn("markdown memories exist but the catalog is new (was .index/ deleted?); run `omnimem reindex` to rebuild it");
       }
@@ -157,6 +202,8 @@ export class Memory {
   async close(): Promise<void> {
     if (!this.opened) return;
     this.opened = false;
+    clearInterval(this.idleTimer);
+    await this.idleFlushRunning;
     await this.index.close();
     await this.store.close();
   }
@@ -167,14 +214,40 @@ export class Memory {
     const sessionId = optionalSegment(options.sessionId, "sessionId");
     const runId = optionalSegment(options.runId, "runId");
     const metadata = validMetadata(options.metadata);
-    if (options.infer !== false && !this.warnedInfer) {
-      this.warnedInfer = true;
-      this.logger.warn("infer: true needs memory extraction, which this build does not have yet: turns are stored as episodes, as with infer: false");
-    }
     const now = Date.now();
     const turns = toTurns(messages).filter((turn) => turn.role !== "system" && turn.text.trim() !== "");
+    for (const turn of turns) checkTextLength(turn.text, `messages[${turn.index}]`);
+    if (options.infer === false) return this.addVerbatim(turns, scope, { ...options, sessionId, runId }, metadata, now);
+
+    if (this.llm === undefined && !this.warnedLocalMode) {
+      this.warnedLocalMode = true;
+      this.logger.warn("no extraction LLM configured: local mode (rule-based episodes stored verbatim, no facts); set [llm] to extract memories");
+    }
+    // Without a session, the call's turns are one conversation of their own (Mem0's behaviour).
+    const key: SessionKey = { scope, sessionId: sessionId ?? `add-${randomUUID()}` };
+    const buffered = turns.map((turn, i) => toBufferedTurn(key, turn, now + i, options));
+    const context = { ...ownerContext(options), ...(runId === undefined ? {} : { runId }), metadata };
+    const { events, episodes } = await this.formation.ingest(key, buffered, context, options.flush ?? true);
+    return { results: events, parts: [], episodes };
+  }
+
+  /** Makes an episode of what a session has buffered (`add` with `flush: false`, or a server's /flush). */
+  async flush(options: OwnerOptions & { sessionId: string }): Promise<AddResult> {
+    this.requireReady();
+    const key = { scope: this.scopeOf(options), sessionId: assertSegmentId(options.sessionId, "sessionId") };
+    const { events, episodes } = await this.formation.flush(key);
+    return { results: events, parts: [], episodes };
+  }
+
+  /** infer: false — each turn becomes an episode as it is, with no model involved. */
+  private async addVerbatim(
+    turns: Turn[],
+    scope: Scope,
+    options: AddOptions,
+    metadata: Metadata,
+    now: number,
+  ): Promise<AddResult> {
     const records: MemoryRecord[] = turns.map((turn, i) => {
-      checkTextLength(turn.text, `messages[${turn.index}]`);
       const record: MemoryRecord = {
         id: newMemoryId(),
         kind: "episode",
@@ -191,19 +264,15 @@ export class Memory {
       assignDefined(record, {
         userId: options.userId,
         agentId: options.agentId,
-        runId,
-        sessionId,
+        runId: options.runId,
+        sessionId: options.sessionId,
         senderId: turn.senderId ?? (turn.role === "user" ? options.userId : options.agentId),
       });
       return record;
     });
-    if (records.length === 0) return { results: [], parts: [], episodes: [] };
-    const vectors = await this.embedder.embed(records.map((record) => record.text));
-    const { jobs } = await this.store.apply(records.map((record) => ({ op: "add", record })));
-    await this.index.insert(records.map((record, i) => ({ record, vector: vectors[i]! })));
-    await this.store.completeIndexJobs(jobs.map((job) => job.seq));
+    await this.writer.write(records.map((record) => ({ op: "add", record })));
     return {
-      results: records.map((record) => ({ id: record.id, memory: record.text, event: "ADD" })),
+      results: records.map((record) => ({ id: record.id, memory: record.text, event: "ADD", kind: "episode" })),
       parts: [],
       episodes: records.map((record) => record.id),
     };
@@ -275,10 +344,7 @@ export class Memory {
       hash: sha256(text),
       updatedAt: Math.max(Date.now(), current.updatedAt + 1),
     };
-    const [vector] = await this.embedder.embed([text]);
-    const { jobs } = await this.store.apply([{ op: "update", record }]);
-    await this.index.upsert([{ record, vector: vector! }]);
-    await this.store.completeIndexJobs(jobs.map((job) => job.seq));
+    await this.writer.write([{ op: "update", record }]);
     return { message: "Memory updated successfully!", id, memory: text };
   }
 
@@ -295,7 +361,7 @@ export class Memory {
     const filter = narrowing(options, undefined);
     let deleted = 0;
     for (;;) {
-      const page = await this.store.list({ scope, filter, limit: OUTBOX_BATCH });
+      const page = await this.store.list({ scope, filter, limit: DELETE_BATCH });
       if (page.records.length === 0) break;
       await this.applyDeletes(page.records.map((record) => record.id));
       deleted += page.records.length;
@@ -354,33 +420,32 @@ export class Memory {
   }
 
   private async applyDeletes(ids: string[]): Promise<void> {
-    const changes: RecordChange[] = ids.map((id) => ({ op: "delete", id }));
-    const { jobs } = await this.store.apply(changes);
-    await this.index.remove(ids);
-    await this.store.completeIndexJobs(jobs.map((job) => job.seq));
+    await this.writer.write(ids.map((id) => ({ op: "delete", id })));
   }
 
-  /** Index work committed to SQLite but not acknowledged by the index (a crash in between). */
-  private async replayOutbox(): Promise<void> {
-    let replayed = 0;
-    for (;;) {
-      const jobs = await this.store.pendingIndexJobs(OUTBOX_BATCH);
-      if (jobs.length === 0) break;
-      await this.replay(jobs);
-      replayed += jobs.length;
+  /** Sessions untouched for `idle_flush_seconds` become episodes in the background. */
+  private startIdleFlush(): void {
+    const idleMs = this.config.boundary.idleFlushSeconds * 1000;
+    this.idleTimer = setInterval(() => {
+      if (this.idleFlushRunning !== undefined || this.indexProblem !== undefined) return;
+      this.idleFlushRunning = this.flushIdleSessions(idleMs).finally(() => {
+        this.idleFlushRunning = undefined;
+      });
+    }, Math.min(Math.max(idleMs / 4, 50), 30_000));
+    // The timer must not keep a process alive that is otherwise done.
+    this.idleTimer.unref();
+  }
+
+  private async flushIdleSessions(idleMs: number): Promise<void> {
+    for (const key of await this.buffer.idleSessions(Date.now() - idleMs)) {
+      if (!this.opened) return;
+      try {
+        const { episodes } = await this.formation.flush(key);
+        this.logger.info({ session: key.sessionId, episodes: episodes.length }, "idle session flushed");
+      } catch (error) {
+        this.logger.warn({ err: error, session: key.sessionId }, "idle flush failed; will retry");
+      }
     }
-    if (replayed > 0) this.logger.info({ replayed }, "replayed index jobs left by an interrupted write");
-  }
-
-  private async replay(jobs: IndexJob[]): Promise<void> {
-    // Only the latest job per memory matters; the record's current state decides what to do.
-    const ids = [...new Set(jobs.map((job) => job.memoryId))];
-    const records = await this.store.getMany(ids);
-    const present = new Set(records.map((record) => record.id));
-    const vectors = await this.embedder.embed(records.map((record) => record.text));
-    await this.index.upsert(records.map((record, i) => ({ record, vector: vectors[i]! })));
-    await this.index.remove(ids.filter((id) => !present.has(id)));
-    await this.store.completeIndexJobs(jobs.map((job) => job.seq));
   }
 
   private identity() {
@@ -461,6 +526,29 @@ function assignDefined<T extends object>(target: T, values: Partial<T>): void {
   }
 }
 
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+function chatModelFrom(config: LlmConfig, logger: Logger): StructuredModel {
+  const { baseUrl, ...rest } = config;
+  return new ChatModel({ ...rest, baseURL: baseUrl, logger });
+}
+
+function ownerContext(options: OwnerOptions): Pick<OwnerOptions, "userId" | "agentId"> {
+  const context: Pick<OwnerOptions, "userId" | "agentId"> = {};
+  if (options.userId !== undefined) context.userId = options.userId;
+  if (options.agentId !== undefined) context.agentId = options.agentId;
+  return context;
+}
+
+/**
+ * A turn's id is derived from (session, timestamp, position) when the caller gave a timestamp,
+ * so sending the same turns again does not buffer them twice; without one it cannot be.
+ */
+function toBufferedTurn(key: SessionKey, turn: Turn, fallbackTime: number, options: OwnerOptions): BufferedTurn {
+  const messageId =
+    turn.timestamp === undefined
+      ? randomUUID()
+      : sha256(`${scopeKey(key.scope)}|${key.sessionId}|${turn.timestamp}|${turn.index}`).slice(0, 32);
+  const buffered: BufferedTurn = { messageId, role: turn.role, timestamp: turn.timestamp ?? fallbackTime, text: turn.text };
+  const sender = turn.senderId ?? (turn.role === "user" ? options.userId : options.agentId);
+  if (sender !== undefined) buffered.senderId = sender;
+  return buffered;
 }

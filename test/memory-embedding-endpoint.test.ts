@@ -27,7 +27,7 @@ describe("Memory with an OpenAI-compatible embedding endpoint", () => {
     try {
       server.failNext("embeddings", { status: 429, retryAfterMs: 10 });
       await memory.add(["I run every Tuesday by the canal", "My sister lives in Lyon"].map((content) => ({ role: "user", content })), {
-        userId: "alice",
+        infer: false, userId: "alice",
       });
       const embedCalls = server.requestsTo("/embeddings");
       expect(embedCalls).toHaveLength(2); // the 429, then the retry
@@ -46,7 +46,7 @@ describe("Memory with an OpenAI-compatible embedding endpoint", () => {
     const memory = await Memory.open({ ...config(), embedding: { ...config().embedding, maxRetries: 1 } });
     try {
       server.failNext("embeddings", { status: 500 }, 2);
-      await expect(memory.add("this must not be stored", { userId: "bob" })).rejects.toMatchObject({ code: "PROVIDER_ERROR", isRetryable: true });
+      await expect(memory.add("this must not be stored", { infer: false, userId: "bob" })).rejects.toMatchObject({ code: "PROVIDER_ERROR", isRetryable: true });
       expect((await memory.getAll({ userId: "bob" })).results).toEqual([]);
     } finally {
       await memory.close();

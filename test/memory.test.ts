@@ -26,9 +26,9 @@ describe("Memory", () => {
     parseLog(await readFile(join(root, "default/default/users", userId, "episodes", `${date}.md`), "utf8")).entries;
 
   it("finds a memory right after add, with every method", async () => {
-    await memory.add("I adopted a corgi named Biscuit", { userId: "alice" });
+    await memory.add("I adopted a corgi named Biscuit", { infer: false, userId: "alice" });
     const { results } = await memory.add([{ role: "user", content: "The whiteboard from the planning session listed three launch risks" }], {
-      userId: "alice",
+      infer: false, userId: "alice",
       sessionId: "planning",
     });
     for (const method of METHODS) {
@@ -46,7 +46,7 @@ describe("Memory", () => {
         { role: "assistant", content: "Noted: Paris", timestamp: day + 1000 },
         { role: "system", content: "system prompts are not memories", timestamp: day + 2000 },
       ],
-      { userId: "alice", sessionId: "s1", metadata: { source: "chat" } },
+      { infer: false, userId: "alice", sessionId: "s1", metadata: { source: "chat" } },
     );
     expect(added.results.map((r) => r.event)).toEqual(["ADD", "ADD"]);
     const [paris, noted] = added.results.map((r) => r.id);
@@ -78,9 +78,9 @@ describe("Memory", () => {
   });
 
   it("never returns bob's memories to alice, whatever the filters say", async () => {
-    await memory.add("alice keeps her passport in the blue drawer", { userId: "alice", metadata: { room: "study" } });
-    await memory.add("bob keeps his passport in the safe", { userId: "bob", metadata: { room: "study" } });
-    await memory.add("the agent's own passport note", { agentId: "bob" });
+    await memory.add("alice keeps her passport in the blue drawer", { infer: false, userId: "alice", metadata: { room: "study" } });
+    await memory.add("bob keeps his passport in the safe", { infer: false, userId: "bob", metadata: { room: "study" } });
+    await memory.add("the agent's own passport note", { infer: false, agentId: "bob" });
     const crafted = [
       undefined,
       { user_id: "bob" },
@@ -109,9 +109,9 @@ describe("Memory", () => {
 
   it("rejects ids that could escape the data root with INVALID_INPUT", async () => {
     for (const bad of ["../bob", "a/b", "..", "/etc", "a\\b", ""]) {
-      await expect(memory.add("x", { userId: bad }), bad).rejects.toMatchObject({ code: "INVALID_INPUT" });
-      await expect(memory.add("x", { agentId: bad }), bad).rejects.toMatchObject({ code: "INVALID_INPUT" });
-      await expect(memory.add("x", { userId: "alice", sessionId: bad || "/" }), bad).rejects.toMatchObject({ code: "INVALID_INPUT" });
+      await expect(memory.add("x", { infer: false, userId: bad }), bad).rejects.toMatchObject({ code: "INVALID_INPUT" });
+      await expect(memory.add("x", { infer: false, agentId: bad }), bad).rejects.toMatchObject({ code: "INVALID_INPUT" });
+      await expect(memory.add("x", { infer: false, userId: "alice", sessionId: bad || "/" }), bad).rejects.toMatchObject({ code: "INVALID_INPUT" });
       await expect(memory.search("x", { userId: bad }), bad).rejects.toMatchObject({ code: "INVALID_INPUT" });
       await expect(memory.get(bad), bad).rejects.toMatchObject({ code: "INVALID_INPUT" });
       await expect(memory.update(bad, "y"), bad).rejects.toMatchObject({ code: "INVALID_INPUT" });
@@ -123,8 +123,8 @@ describe("Memory", () => {
 
   it("pages getAll newest first and deletes all of one owner", async () => {
     const texts = Array.from({ length: 12 }, (_, i) => `note number ${i}`);
-    await memory.add(texts.map((content) => ({ role: "user", content })), { userId: "alice" });
-    await memory.add("bob's note", { userId: "bob" });
+    await memory.add(texts.map((content) => ({ role: "user", content })), { infer: false, userId: "alice" });
+    await memory.add("bob's note", { infer: false, userId: "bob" });
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
@@ -142,7 +142,7 @@ describe("Memory", () => {
   it("loses nothing when many adds for one owner run at once", async () => {
     const texts = Array.from({ length: 20 }, (_, i) => `concurrent note ${i} about subject${i}`);
     const day = Date.UTC(2026, 6, 1, 8);
-    await Promise.all(texts.map((content, i) => memory.add([{ role: "user", content, timestamp: day + i }], { userId: "alice" })));
+    await Promise.all(texts.map((content, i) => memory.add([{ role: "user", content, timestamp: day + i }], { infer: false, userId: "alice" })));
     const entries = await logOf("alice", "2026-07-01");
     expect(entries.map((e) => e.text).sort()).toEqual([...texts].sort());
     expect((await memory.getAll({ userId: "alice" })).results).toHaveLength(20);
@@ -153,20 +153,20 @@ describe("Memory", () => {
   });
 
   it("reset forgets every memory, its history and its markdown", async () => {
-    const { results } = await memory.add("something to forget", { userId: "alice" });
-    await memory.add("bob's too", { userId: "bob" });
+    const { results } = await memory.add("something to forget", { infer: false, userId: "alice" });
+    await memory.add("bob's too", { infer: false, userId: "bob" });
     await memory.reset();
     expect(await memory.get(results[0]!.id)).toBeNull();
     expect(await memory.history(results[0]!.id)).toEqual([]);
     expect((await memory.search("forget", { userId: "alice" })).results).toEqual([]);
     expect(await memory.memoryStore.logFiles()).toEqual([]);
-    await memory.add("a fresh start", { userId: "alice" });
+    await memory.add("a fresh start", { infer: false, userId: "alice" });
     expect((await memory.search("fresh start", { userId: "alice" })).results).toHaveLength(1);
   });
 
   it("applies threshold and limit", async () => {
     await memory.add(["alpha beta", "alpha gamma", "alpha delta", "unrelated words"].map((content) => ({ role: "user", content })), {
-      userId: "alice",
+      infer: false, userId: "alice",
     });
     expect((await memory.search("alpha", { userId: "alice", limit: 2 })).results).toHaveLength(2);
     const all = await memory.search("alpha beta", { userId: "alice", method: "vector", limit: 10 });
@@ -180,7 +180,7 @@ describe("Memory", () => {
     const topics = ["hiking in the alps", "sourdough baking", "tax return deadline", "the planning whiteboard", "a corgi named Biscuit"];
     for (const [i, topic] of topics.entries()) {
       await memory.add([{ role: "user", content: `Note ${i}: ${topic}` }, { role: "assistant", content: `Reply about ${topic}` }], {
-        userId: i % 2 ? "alice" : "bob",
+        infer: false, userId: i % 2 ? "alice" : "bob",
         sessionId: `s${i}`,
       });
     }
@@ -210,23 +210,23 @@ describe("Memory", () => {
   });
 
   it("refuses an index built with another embedding dimension and names reindex, until reindexed", async () => {
-    await memory.add("I collect vintage fountain pens", { userId: "alice" });
+    await memory.add("I collect vintage fountain pens", { infer: false, userId: "alice" });
     await memory.close();
     memory = await Memory.open({ root, embedder: new LocalEmbedder({ dimensions: 128 }), ...silent });
     const search = memory.search("fountain pens", { userId: "alice" });
     await expect(search).rejects.toBeInstanceOf(IndexMismatchError);
     await expect(memory.search("fountain pens", { userId: "alice" })).rejects.toThrow(/reindex/);
-    await expect(memory.add("more", { userId: "alice" })).rejects.toMatchObject({ code: "INDEX_MISMATCH" });
+    await expect(memory.add("more", { infer: false, userId: "alice" })).rejects.toMatchObject({ code: "INDEX_MISMATCH" });
     await memory.reindex();
     expect((await memory.search("fountain pens", { userId: "alice" })).results[0]?.memory).toBe("I collect vintage fountain pens");
   });
 
   it("validates inputs with INVALID_INPUT and refuses non-text content it cannot parse yet", async () => {
-    await expect(memory.add([], { userId: "alice" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
-    await expect(memory.add([{ role: "wizard", content: "x" }], { userId: "alice" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
-    await expect(memory.add("x", { userId: "alice", metadata: { nested: { a: 1 } } as never })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(memory.add([], { infer: false, userId: "alice" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(memory.add([{ role: "wizard", content: "x" }], { infer: false, userId: "alice" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(memory.add("x", { infer: false, userId: "alice", metadata: { nested: { a: 1 } } as never })).rejects.toMatchObject({ code: "INVALID_INPUT" });
     await expect(
-      memory.add([{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }], { userId: "alice" }),
+      memory.add([{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }], { infer: false, userId: "alice" }),
     ).rejects.toMatchObject({ code: "UNSUPPORTED_FORMAT" });
     await expect(memory.search("  ", { userId: "alice" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
     await expect(memory.search("x", { userId: "alice", limit: 0 })).rejects.toMatchObject({ code: "INVALID_INPUT" });
@@ -240,7 +240,7 @@ describe("Memory", () => {
         { role: "user", content: [{ type: "text", text: "first part" }, { type: "text", text: "second part" }] },
         { role: "assistant", content: "reply" },
       ],
-      { userId: "alice" },
+      { infer: false, userId: "alice" },
     );
     expect(results.map((r) => r.memory)).toEqual(["first part\nsecond part", "reply"]);
     const all = await memory.getAll({ userId: "alice" });

@@ -22,11 +22,44 @@ export const embeddingConfigSchema = z
   })
   .strict();
 
+export const llmConfigSchema = z
+  .object({
+    model: z.string().min(1),
+    baseUrl: z.url(),
+    apiKey: z.string().optional(),
+    maxRetries: z.number().int().min(0).max(10).default(3),
+    timeoutMs: z.number().int().positive().default(60_000),
+    /** First backoff delay of a retry; doubles each time. */
+    retryBaseDelayMs: z.number().int().min(0).default(1000),
+  })
+  .strict();
+
+export const boundaryConfigSchema = z
+  .object({
+    /** A session untouched this long becomes an episode in the background. */
+    idleFlushSeconds: z.number().positive().default(600),
+    gapHours: z.number().positive().default(4),
+    hardTokenLimit: z.number().int().positive().default(65_536),
+    hardMsgLimit: z.number().int().positive().default(500),
+    /** The LLM judges a buffer only from this many turns on... */
+    llmMinMessages: z.number().int().min(2).default(8),
+    /** ...and again only after this many new turns. */
+    llmJudgeEvery: z.number().int().min(1).default(4),
+  })
+  .strict();
+
 export const memoryConfigSchema = z
   .object({
     root: z.string().min(1).default(join(homedir(), ".omnimem")),
     appId: segmentId.default("default"),
     projectId: segmentId.default("default"),
+    /** The extraction LLM (boundaries, extraction, reconciliation, agentic search); unset: local mode. */
+    llm: llmConfigSchema.optional(),
+    boundary: boundaryConfigSchema.default(boundaryConfigSchema.parse({})),
+    extraction: z
+      .object({ customInstructions: z.string().min(1).optional() })
+      .strict()
+      .default({}),
     /** An OpenAI-compatible embedding endpoint; unset: the local embedder, offline. */
     embedding: embeddingConfigSchema.optional(),
     localEmbedding: z
@@ -50,3 +83,4 @@ export const memoryConfigSchema = z
 export type MemoryConfigInput = z.input<typeof memoryConfigSchema>;
 export type MemoryConfig = z.output<typeof memoryConfigSchema>;
 export type EmbeddingConfig = z.output<typeof embeddingConfigSchema>;
+export type LlmConfig = z.output<typeof llmConfigSchema>;

@@ -3,6 +3,10 @@ import { ValidationError } from "../spec/errors.js";
 import type { MemoryStore } from "../spec/memory-store.js";
 import type { IndexHit, SearchIndex } from "../spec/search-index.js";
 import type { MemoryRecord, Scope, SearchFilter, SearchMethod } from "../spec/types.js";
+import { retrievalJudgementPrompt } from "../extract/prompts.js";
+import { retrievalJudgementSchema } from "../extract/schemas.js";
+import type { Logger } from "../log.js";
+import type { StructuredModel } from "../spec/llm.js";
 import { reciprocalRankFusion } from "./fusion.js";
 
 export interface SearchRequest {
@@ -25,7 +29,13 @@ export interface SearchEngineOptions {
   store: MemoryStore;
   embedder: Embedder;
   rrfK: number;
+  /** Judges agentic results and writes follow-up queries; without it agentic is hybrid. */
+  llm?: StructuredModel;
+  logger?: Logger;
 }
+
+/** Agentic search asks the judge at most this many times (each may add up to 3 queries). */
+const AGENTIC_ROUNDS = 2;
 
 /** A fact found by search lends this share of its fused score to the episode it came from. */
 const FACT_LIFT = 0.5;
@@ -66,25 +76,68 @@ export class SearchEngine {
         return index.keyword(request.query, { ...base, limit: request.limit });
       case "vector":
         return index.vector(await this.embedQuery(request.query), { ...base, limit: request.limit, scopeSize: await store.count(request.scope) });
+      case "agentic":
+        return this.options.llm === undefined ? this.hybrid(request) : this.agentic(request, this.options.llm);
       case "hybrid":
-      case "agentic": {
-        // A deeper pool than the limit lets fusion promote items that rank well in both lists.
-        const pool = { ...base, limit: Math.max(request.limit * 2, 20) };
-        const [keyword, vector] = await Promise.all([
-          index.keyword(request.query, pool),
-          Promise.all([this.embedQuery(request.query), store.count(request.scope)]).then(([embedding, scopeSize]) =>
-            index.vector(embedding, { ...pool, scopeSize }),
-          ),
-        ]);
-        return reciprocalRankFusion([keyword, vector], this.options.rrfK);
-      }
+        return this.hybrid(request);
     }
+  }
+
+  private async hybrid(request: SearchRequest): Promise<IndexHit[]> {
+    const { index, store } = this.options;
+    // A deeper pool than the limit lets fusion promote items that rank well in both lists.
+    const pool = { scope: request.scope, filter: request.filter, limit: Math.max(request.limit * 2, 20) };
+    const [keyword, vector] = await Promise.all([
+      index.keyword(request.query, pool),
+      Promise.all([this.embedQuery(request.query), store.count(request.scope)]).then(([embedding, scopeSize]) =>
+        index.vector(embedding, { ...pool, scopeSize }),
+      ),
+    ]);
+    return reciprocalRankFusion([keyword, vector], this.options.rrfK);
+  }
+
+  /**
+   * Hybrid, then the LLM judges whether the top hits answer the query; if not, its follow-up
+   * queries are searched too and every list is fused by reciprocal rank.
+   */
+  private async agentic(request: SearchRequest, llm: StructuredModel): Promise<IndexHit[]> {
+    const asked = new Set([normalise(request.query)]);
+    const lists: IndexHit[][] = [await this.hybrid(request)];
+    let fused = lists[0]!;
+    for (let round = 0; round < AGENTIC_ROUNDS; round++) {
+      const top = await this.options.store.getMany(fused.slice(0, request.limit).map((hit) => hit.id));
+      let judgement;
+      try {
+        judgement = (
+          await llm.generateJson({
+            schema: retrievalJudgementSchema,
+            schemaName: "retrieval_judgement",
+            ...retrievalJudgementPrompt(request.query, top.map((record) => record.text)),
+          })
+        ).value;
+      } catch (error) {
+        this.options.logger?.warn({ err: error }, "agentic search: the judge failed; answering with what was found");
+        return fused;
+      }
+      const queries = judgement.queries.filter((query) => !asked.has(normalise(query))).slice(0, 3);
+      if (judgement.sufficient || queries.length === 0) return fused;
+      for (const query of queries) {
+        asked.add(normalise(query));
+        lists.push(await this.hybrid({ ...request, query }));
+      }
+      fused = reciprocalRankFusion(lists, this.options.rrfK);
+    }
+    return fused;
   }
 
   private async embedQuery(query: string): Promise<Float32Array> {
     const [vector] = await this.options.embedder.embed([query]);
     return vector!;
   }
+}
+
+function normalise(query: string): string {
+  return query.trim().toLowerCase().replace(/\s+/g, " ");
 }
 
 function sameScope(a: Scope, b: Scope): boolean {

@@ -84,6 +84,9 @@ export interface MemoryRecord {
   metadata: Metadata;
   /** For a fact: the episode it was extracted from. */
   episodeId?: string;
+  /** For an extracted episode: its title and a one-paragraph summary (the text is the narrative). */
+  subject?: string;
+  summary?: string;
   /** sha256 of the text, hex. */
   hash: string;
 }
@@ -111,6 +114,8 @@ export interface MemoryItem {
   metadata: Metadata;
   /** Ids of what this memory came from (a fact's episode). */
   sources: string[];
+  subject?: string;
+  summary?: string;
 }
 
 export type SearchMethod = "keyword" | "vector" | "hybrid" | "agentic";

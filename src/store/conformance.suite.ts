@@ -61,6 +61,8 @@ export function describeMemoryStoreConformance(name: string, factory: Conformanc
         senderId: "alice@example.com",
         role: "user",
         episodeId: randomUUID(),
+        subject: "Moving",
+        summary: "Alice moved to Berlin.",
         metadata: { topic: "moving", confidence: 0.9, verified: true, note: null },
       });
       const bare = makeRecord(agent, "  leading and trailing whitespace \n\n");

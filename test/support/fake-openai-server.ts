@@ -901,3 +901,22 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   await server.listen();
   return server;
 }
+
+/** The text of the last message with this role in a logged chat request (string or text parts). */
+export function lastMessageText(body: ChatRequestBody, role: "system" | "user" | "assistant"): string {
+  const messages = (body.messages ?? []).filter(isJsonObject).filter((message) => message.role === role);
+  const content = messages.at(-1)?.content;
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content
+      .filter(isJsonObject)
+      .map((part) => (typeof part.text === "string" ? part.text : ""))
+      .join("");
+  }
+  return "";
+}
+
+/** The structured-output schema name a logged chat request asked for, or "plain". */
+export function schemaNameOf(body: ChatRequestBody): string {
+  return body.response_format?.json_schema?.name ?? (body.response_format === undefined ? "plain" : body.response_format.type);
+}

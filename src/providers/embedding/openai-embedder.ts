@@ -2,16 +2,24 @@
  * Embeddings from any endpoint that speaks the OpenAI embeddings API (OpenAI, OpenRouter,
  * Ollama, vLLM, LM Studio, ...) or from any AI SDK embedding model a library user passes in.
  *
- * Retries are ours, not the AI SDK's: `embedMany` backs off from a fixed 2 s that cannot be
- * configured, which makes tests slow and gives operators no say. We call it with
- * `maxRetries: 0` and run one backoff loop per batch that also honours `retry-after-ms` /
- * `retry-after`, and a per-attempt timeout.
+ * Retries are ours, not the AI SDK's (see ../retry.ts): `embedMany` runs with `maxRetries: 0`
+ * inside one backoff loop per batch.
  */
-import { APICallError, embedMany, type EmbeddingModel } from "ai";
+import { embedMany, type EmbeddingModel } from "ai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 
 import type { Embedder } from "../../spec/embedder.js";
 import { InternalError, ProviderError } from "../../spec/errors.js";
+import {
+  attemptsPhrase,
+  integerOption,
+  redactUrl,
+  resolveRetrySettings,
+  secretsOf,
+  withRetries,
+  type FailedCall,
+  type RetrySettings,
+} from "../retry.js";
 
 /** Any AI SDK embedding model instance (the SDK's string model ids are not accepted here). */
 export type AISDKEmbeddingModel = Exclude<EmbeddingModel, string>;
@@ -57,70 +65,6 @@ export interface EmbedCallOptions {
 const PROVIDER_NAME = "omnimem";
 const PROBE_TEXT = "dimension probe";
 
-function positiveInteger(name: string, value: number | undefined, fallback: number, minimum = 1): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < minimum) {
-    throw new RangeError(`${name} must be an integer >= ${minimum}, got ${String(value)}`);
-  }
-  return value;
-}
-
-/** A URL safe to print: no userinfo, no query string (either may carry a credential). */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = "";
-    parsed.password = "";
-    parsed.search = "";
-    return parsed.toString().replace(/\/$/, "");
-  } catch {
-    return "<invalid URL>";
-  }
-}
-
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error || error instanceof DOMException ? error.name : undefined;
-}
-
-function retryAfterMs(headers: Record<string, string> | undefined): number | undefined {
-  if (headers === undefined) return undefined;
-  const ms = Number.parseFloat(headers["retry-after-ms"] ?? "");
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const raw = headers["retry-after"];
-  if (raw === undefined) return undefined;
-  const seconds = Number.parseFloat(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-interface AttemptFailure {
-  retryable: boolean;
-  /** "HTTP 429", "timeout after 30000 ms", "network error", ... */
-  status: string;
-  detail: string;
-  retryAfterMs: number | undefined;
-  url: string | undefined;
-}
-
 export class OpenAICompatibleEmbedder implements Embedder {
   readonly model: string;
 
@@ -130,22 +74,16 @@ export class OpenAICompatibleEmbedder implements Embedder {
   private readonly providerOptionsKey: string;
   private readonly configuredDimensions: number | undefined;
   private readonly batchSize: number;
-  private readonly maxRetries: number;
-  private readonly timeoutMs: number;
-  private readonly retryBaseDelayMs: number;
-  private readonly retryMaxDelayMs: number;
+  private readonly retry: RetrySettings;
   private readonly secrets: string[];
   private learnedDimensions: number | undefined;
   private readyPromise: Promise<void> | undefined;
 
   constructor(options: OpenAICompatibleEmbedderOptions) {
     this.configuredDimensions =
-      options.dimensions === undefined ? undefined : positiveInteger("dimensions", options.dimensions, 0);
-    this.batchSize = positiveInteger("batchSize", options.batchSize, 128);
-    this.maxRetries = positiveInteger("maxRetries", options.maxRetries, 3, 0);
-    this.timeoutMs = positiveInteger("timeoutMs", options.timeoutMs, 30_000);
-    this.retryBaseDelayMs = positiveInteger("retryBaseDelayMs", options.retryBaseDelayMs, 1000, 0);
-    this.retryMaxDelayMs = positiveInteger("retryMaxDelayMs", options.retryMaxDelayMs, 30_000, 0);
+      options.dimensions === undefined ? undefined : integerOption("dimensions", options.dimensions, 0);
+    this.batchSize = integerOption("batchSize", options.batchSize, 128);
+    this.retry = resolveRetrySettings(options, 30_000);
 
     if (typeof options.model === "string") {
       const endpointOptions = options as OpenAICompatibleEmbedderEndpointOptions;
@@ -159,9 +97,7 @@ export class OpenAICompatibleEmbedder implements Embedder {
       this.model = endpointOptions.model;
       this.endpoint = `${redactUrl(endpointOptions.baseURL)}/embeddings`;
       this.providerOptionsKey = PROVIDER_NAME;
-      this.secrets = [endpointOptions.apiKey, ...Object.values(endpointOptions.headers ?? {})].filter(
-        (value): value is string => value !== undefined && value.length >= 8,
-      );
+      this.secrets = secretsOf(endpointOptions.apiKey, endpointOptions.headers);
     } else {
       const modelOptions = options as OpenAICompatibleEmbedderModelOptions;
       this.embeddingModel = modelOptions.model;
@@ -212,30 +148,22 @@ export class OpenAICompatibleEmbedder implements Embedder {
   private async embedBatchWithRetries(texts: readonly string[], abortSignal: AbortSignal | undefined): Promise<Float32Array[]> {
     // OpenAI rejects empty strings with a 400; a lone space embeds as "nothing" instead.
     const values = texts.map((text) => (text.length === 0 ? " " : text));
-    let lastFailure: AttemptFailure | undefined;
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
-      if (attempt > 0 && lastFailure !== undefined) {
-        await sleep(this.backoffDelay(attempt, lastFailure.retryAfterMs), abortSignal);
-      }
-      let raw: number[][];
-      try {
-        raw = await this.attempt(values, abortSignal);
-      } catch (error) {
-        if (abortSignal?.aborted) throw abortSignal.reason;
-        lastError = error;
-        lastFailure = this.classify(error);
-        if (!lastFailure.retryable) break;
-        continue;
-      }
-      return this.toVectors(raw, values.length);
-    }
-    throw this.toProviderError(lastFailure, lastError);
+    const raw = await withRetries((signal) => this.attempt(values, signal), {
+      ...this.retry,
+      ...(abortSignal === undefined ? {} : { abortSignal }),
+      secrets: this.secrets,
+      describe: (failed) =>
+        `Embedding request to ${this.where(failed)} (model ${this.model}) failed${attemptsPhrase(failed)}: ${failed.failure.status}: ${failed.failure.detail}`,
+      details: (failed) => ({ endpoint: this.where(failed), model: this.model, status: failed.failure.status }),
+    });
+    return this.toVectors(raw, values.length);
   }
 
-  private async attempt(values: string[], abortSignal: AbortSignal | undefined): Promise<number[][]> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = abortSignal === undefined ? timeout : AbortSignal.any([abortSignal, timeout]);
+  private where(failed: FailedCall): string {
+    return failed.failure.url === undefined ? this.endpoint : redactUrl(failed.failure.url);
+  }
+
+  private async attempt(values: string[], signal: AbortSignal): Promise<number[][]> {
     const dimensions = this.configuredDimensions;
     const result = await embedMany({
       model: this.embeddingModel,
@@ -245,50 +173,6 @@ export class OpenAICompatibleEmbedder implements Embedder {
       ...(dimensions === undefined ? {} : { providerOptions: { [this.providerOptionsKey]: { dimensions } } }),
     });
     return result.embeddings;
-  }
-
-  private backoffDelay(attempt: number, retryAfter: number | undefined): number {
-    if (retryAfter !== undefined) return Math.min(retryAfter, this.retryMaxDelayMs);
-    const exponential = this.retryBaseDelayMs * 2 ** (attempt - 1);
-    const jitter = 0.8 + Math.random() * 0.4;
-    return Math.min(exponential * jitter, this.retryMaxDelayMs);
-  }
-
-  private classify(error: unknown): AttemptFailure {
-    if (APICallError.isInstance(error)) {
-      const statusCode = error.statusCode;
-      // A 2xx whose JSON does not parse is most often a proxy cutting the body short.
-      const truncated =
-        statusCode !== undefined && statusCode < 300 && errorName(error.cause) === "AI_JSONParseError";
-      return {
-        retryable: error.isRetryable || truncated,
-        status:
-          statusCode === undefined
-            ? "network error"
-            : truncated
-              ? `HTTP ${statusCode} with malformed JSON`
-              : `HTTP ${statusCode}`,
-        detail: error.message,
-        retryAfterMs: retryAfterMs(error.responseHeaders),
-        url: error.url,
-      };
-    }
-    if (errorName(error) === "TimeoutError") {
-      return {
-        retryable: true,
-        status: `timeout after ${this.timeoutMs} ms`,
-        detail: "no response in time",
-        retryAfterMs: undefined,
-        url: undefined,
-      };
-    }
-    return {
-      retryable: false,
-      status: "error",
-      detail: error instanceof Error ? error.message : String(error),
-      retryAfterMs: undefined,
-      url: undefined,
-    };
   }
 
   private toVectors(raw: number[][], expectedCount: number): Float32Array[] {
@@ -327,25 +211,5 @@ export class OpenAICompatibleEmbedder implements Embedder {
       this.learnedDimensions = expected;
     }
     return vectors;
-  }
-
-  private toProviderError(failure: AttemptFailure | undefined, cause: unknown): ProviderError {
-    const tries = this.maxRetries + 1;
-    const attempts = failure?.retryable === false ? "" : ` after ${tries} attempt${tries === 1 ? "" : "s"}`;
-    const where = failure?.url === undefined ? this.endpoint : redactUrl(failure.url);
-    const message = this.scrub(
-      `Embedding request to ${where} (model ${this.model}) failed${attempts}: ${failure?.status ?? "error"}: ${failure?.detail ?? String(cause)}`,
-    );
-    return new ProviderError(message, {
-      cause,
-      isRetryable: failure?.retryable ?? false,
-      details: { endpoint: where, model: this.model, status: failure?.status ?? "error" },
-    });
-  }
-
-  private scrub(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join("[redacted]");
-    return out;
   }
 }

@@ -252,7 +252,7 @@ export class EmbeddedStore implements MemoryStore {
       await removeFileIfExists(join(this.root, file));
       await this.removeEmptyParents(dirname(join(this.root, file)));
     }
-    state.db.exec("DELETE FROM catalog; DELETE FROM history; DELETE FROM outbox; DELETE FROM session_buffer; DELETE FROM session_status;");
+    state.db.exec("DELETE FROM catalog; DELETE FROM history; DELETE FROM outbox; DELETE FROM session_buffer; DELETE FROM session_status; DELETE FROM processed_messages;");
     this.scopeCounts.clear();
   }
 

@@ -13,7 +13,7 @@ import { type RecordColumns, recordColumns } from "./record-columns.js";
 const TABLE = "memories";
 const IDENTITY_FILE = "omnimem-index.json";
 /** Bumped when the table's columns change: an index of another layout must be rebuilt. */
-const LAYOUT = 2;
+const LAYOUT = 3;
 
 export interface LanceIndexOptions {
   /** The folder of the LanceDB database, `<root>/.index/lance`. */
@@ -340,6 +340,8 @@ function schemaFor(dimensions: number): Schema {
     text("sender_id", true),
     text("role", true),
     text("episode_id", true),
+    text("subject", true),
+    text("summary", true),
     new Field("ts", new Float64(), false),
     new Field("created_at", new Float64(), false),
     new Field("updated_at", new Float64(), false),

@@ -272,8 +272,15 @@ function renderEntryYaml(record: MemoryRecord): string {
   doc.timestamp = msToIso("timestamp", record.timestamp);
   doc.created_at = msToIso("createdAt", record.createdAt);
   doc.updated_at = msToIso("updatedAt", record.updatedAt);
-  assertOptionalString("episode_id", record.episodeId);
-  if (record.episodeId !== undefined) doc.episode_id = record.episodeId;
+  const extracted: [string, string | undefined][] = [
+    ["episode_id", record.episodeId],
+    ["subject", record.subject],
+    ["summary", record.summary],
+  ];
+  for (const [key, value] of extracted) {
+    assertOptionalString(key, value);
+    if (value !== undefined) doc[key] = value;
+  }
   doc.hash = record.hash;
   if (Object.keys(metadata).length > 0) {
     // A null-prototype copy so that a "__proto__" key stays an ordinary key.
@@ -486,6 +493,8 @@ const ENTRY_KEYS = new Set([
   "created_at",
   "updated_at",
   "episode_id",
+  "subject",
+  "summary",
   "hash",
   "metadata",
 ]);
@@ -560,6 +569,8 @@ function parseEntry(content: string, span: EntrySpan, header: LogHeader, relativ
   const sessionId = optionalString("session_id");
   const senderId = optionalString("sender_id");
   const episodeId = optionalString("episode_id");
+  const subject = optionalString("subject");
+  const summary = optionalString("summary");
   const record: MemoryRecord = {
     id: span.id,
     kind: header.kind,
@@ -576,6 +587,8 @@ function parseEntry(content: string, span: EntrySpan, header: LogHeader, relativ
     updatedAt: time("updated_at"),
     metadata,
     ...(episodeId !== undefined ? { episodeId } : {}),
+    ...(subject !== undefined ? { subject } : {}),
+    ...(summary !== undefined ? { summary } : {}),
     hash,
   };
   return record;

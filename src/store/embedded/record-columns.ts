@@ -18,6 +18,8 @@ export interface RecordColumns {
   sender_id: string | null;
   role: string | null;
   episode_id: string | null;
+  subject: string | null;
+  summary: string | null;
   ts: number;
   created_at: number;
   updated_at: number;
@@ -39,6 +41,8 @@ export function recordColumns(record: MemoryRecord): RecordColumns {
     sender_id: record.senderId ?? null,
     role: record.role ?? null,
     episode_id: record.episodeId ?? null,
+    subject: record.subject ?? null,
+    summary: record.summary ?? null,
     ts: record.timestamp,
     created_at: record.createdAt,
     updated_at: record.updatedAt,

@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS catalog (
   sender_id TEXT,
   role TEXT,
   episode_id TEXT,
+  subject TEXT,
+  summary TEXT,
   ts REAL NOT NULL,
   created_at REAL NOT NULL,
   updated_at REAL NOT NULL,
@@ -58,30 +60,42 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 
 -- Pending turns of a session (parsed text only, never raw bytes) until they become an episode.
+-- A session's buffer belongs to one owner; group chats buffer per owner.
 CREATE TABLE IF NOT EXISTS session_buffer (
   message_id TEXT PRIMARY KEY,
   app_id TEXT NOT NULL,
   project_id TEXT NOT NULL,
+  owner_type TEXT NOT NULL,
+  owner_id TEXT NOT NULL,
   session_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
   role TEXT NOT NULL,
   sender_id TEXT,
-  owner_type TEXT NOT NULL,
-  owner_id TEXT NOT NULL,
   ts REAL NOT NULL,
   text TEXT NOT NULL,
-  parts TEXT NOT NULL DEFAULT '[]',
   created_at REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS session_buffer_by_session ON session_buffer (app_id, project_id, session_id, seq);
+CREATE INDEX IF NOT EXISTS session_buffer_by_session ON session_buffer (app_id, project_id, owner_type, owner_id, session_id, ts, seq);
 
 CREATE TABLE IF NOT EXISTS session_status (
   app_id TEXT NOT NULL,
   project_id TEXT NOT NULL,
+  owner_type TEXT NOT NULL,
+  owner_id TEXT NOT NULL,
   session_id TEXT NOT NULL,
   last_activity REAL NOT NULL,
-  status TEXT NOT NULL,
-  PRIMARY KEY (app_id, project_id, session_id)
+  -- user/agent/run ids and metadata of the latest add, given to the episode
+  context TEXT NOT NULL,
+  -- pending turns the boundary LLM has judged already (so it is not asked again for them)
+  judged_count INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (app_id, project_id, owner_type, owner_id, session_id)
+);
+
+-- Turns that became episodes: a retried add of the same turns is recognised and skipped.
+CREATE TABLE IF NOT EXISTS processed_messages (
+  message_id TEXT PRIMARY KEY,
+  episode_id TEXT NOT NULL,
+  created_at REAL NOT NULL
 );
 
 -- Parsed text by sha256 of the source bytes, so the same file is parsed once.
@@ -131,12 +145,12 @@ export class StateDb {
   putCatalog(record: MemoryRecord, file: string): void {
     this.statement(
       `INSERT INTO catalog (id, kind, app_id, project_id, owner_type, owner_id, user_id, agent_id, run_id, session_id,
-         sender_id, role, episode_id, ts, created_at, updated_at, file, hash, text, metadata, meta_kv)
+         sender_id, role, episode_id, subject, summary, ts, created_at, updated_at, file, hash, text, metadata, meta_kv)
        VALUES (@id, @kind, @app_id, @project_id, @owner_type, @owner_id, @user_id, @agent_id, @run_id, @session_id,
-         @sender_id, @role, @episode_id, @ts, @created_at, @updated_at, @file, @hash, @text, @metadata, @meta_kv)
+         @sender_id, @role, @episode_id, @subject, @summary, @ts, @created_at, @updated_at, @file, @hash, @text, @metadata, @meta_kv)
        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, user_id = excluded.user_id, agent_id = excluded.agent_id,
          run_id = excluded.run_id, session_id = excluded.session_id, sender_id = excluded.sender_id, role = excluded.role,
-         episode_id = excluded.episode_id, ts = excluded.ts, updated_at = excluded.updated_at, file = excluded.file,
+         episode_id = excluded.episode_id, subject = excluded.subject, summary = excluded.summary, ts = excluded.ts, updated_at = excluded.updated_at, file = excluded.file,
          hash = excluded.hash, text = excluded.text, metadata = excluded.metadata, meta_kv = excluded.meta_kv`,
     ).run(recordToRow(record, file));
   }
@@ -231,5 +245,7 @@ export function rowToRecord(row: CatalogRow): MemoryRecord {
   if (row.sender_id !== null) record.senderId = row.sender_id;
   if (row.role !== null) record.role = row.role as Role;
   if (row.episode_id !== null) record.episodeId = row.episode_id;
+  if (row.subject !== null) record.subject = row.subject;
+  if (row.summary !== null) record.summary = row.summary;
   return record;
 }

@@ -1,0 +1,177 @@
+import type { Logger } from "../log.js";
+import { extractionPrompt } from "../extract/prompts.js";
+import { extractionSchema } from "../extract/schemas.js";
+import type { FactReconciler } from "../extract/reconciler.js";
+import { scopeKey } from "../search/filters.js";
+import type { StructuredModel } from "../spec/llm.js";
+import type { MemoryStore, RecordChange } from "../spec/memory-store.js";
+import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../spec/session-buffer.js";
+import type { MemoryRecord } from "../spec/types.js";
+import { sha256 } from "../util/hash.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
+import { type BoundaryRules, overHardLimit, startsNewEpisode } from "./boundary.js";
+import { BoundaryJudge } from "./boundary-judge.js";
+import type { MemoryWriter } from "./memory-writer.js";
+
+/** A memory event caused by an add or a flush (Mem0's shape, plus the kind). */
+export interface MemoryEvent {
+  id: string;
+  memory: string;
+  event: "ADD" | "UPDATE" | "DELETE" | "NONE";
+  previousMemory?: string;
+  kind: "episode" | "fact";
+}
+
+export interface FormationResult {
+  events: MemoryEvent[];
+  episodes: string[];
+}
+
+export interface MemoryFormationOptions {
+  writer: MemoryWriter;
+  store: MemoryStore;
+  buffer: SessionBuffer;
+  /** Without it: local mode (rule-based boundaries, verbatim episodes, no facts). */
+  llm?: { model: StructuredModel; reconciler: FactReconciler };
+  rules: BoundaryRules;
+  judge: BoundaryJudge;
+  customInstructions?: string;
+  logger: Logger;
+}
+
+/**
+ * Turns a stream of turns into memories: buffers them per session, cuts episodes where the
+ * rules (or, when they cannot tell, the LLM) say, extracts each episode with one LLM call and
+ * reconciles its facts with what the owner already has. Adds to one session are serialised.
+ */
+export class MemoryFormation {
+  private readonly sessionLocks = new KeyedMutex();
+
+  constructor(private readonly options: MemoryFormationOptions) {}
+
+  get localMode(): boolean {
+    return this.options.llm === undefined;
+  }
+
+  /** Buffers the turns, makes the episodes that are complete, and with `flush` everything pending. */
+  async ingest(key: SessionKey, turns: readonly BufferedTurn[], context: SessionContext, flush: boolean): Promise<FormationResult> {
+    return this.sessionLocks.run(sessionLockKey(key), async () => {
+      const { buffer, rules, judge } = this.options;
+      await buffer.append(key, turns, context);
+      const result: FormationResult = { events: [], episodes: [] };
+      const flushTurns = async (episodeTurns: BufferedTurn[]) => this.collect(result, await this.makeEpisode(key, episodeTurns));
+
+      const pending = await buffer.pending(key);
+      // Finished by the rules: every stretch before a day change or a long silence.
+      let current: BufferedTurn[] = [];
+      for (const turn of pending) {
+        if (startsNewEpisode(current[current.length - 1], turn, rules)) {
+          await flushTurns(current);
+          current = [];
+        }
+        current.push(turn);
+        if (overHardLimit(current, rules)) {
+          await flushTurns(current);
+          current = [];
+        }
+      }
+      if (current.length === 0) return result;
+      if (flush) {
+        await flushTurns(current);
+        return result;
+      }
+      // The rules could not decide: ask the LLM when there is enough new conversation to judge.
+      const split = await judge.split(key, current);
+      if (split !== undefined) {
+        await flushTurns(current.slice(0, split));
+        // The rest was just judged as one ongoing episode; do not ask about it again at once.
+        await buffer.setJudgedCount(key, current.length - split);
+      }
+      return result;
+    });
+  }
+
+  /** Makes an episode of whatever the session has pending. */
+  async flush(key: SessionKey): Promise<FormationResult> {
+    const context = (await this.options.buffer.context(key)) ?? { metadata: {} };
+    return this.ingest(key, [], context, true);
+  }
+
+  private collect(into: FormationResult, from: FormationResult): void {
+    into.events.push(...from.events);
+    into.episodes.push(...from.episodes);
+  }
+
+  private async makeEpisode(key: SessionKey, turns: BufferedTurn[]): Promise<FormationResult> {
+    const { buffer, store, writer, llm } = this.options;
+    const messageIds = turns.map((turn) => turn.messageId);
+    const episodeId = episodeIdFor(messageIds);
+    // A crash after the episode was written but before the buffer was cleared: just clear it.
+    if ((await store.get(episodeId)) !== undefined) {
+      await buffer.markFlushed(key, messageIds, episodeId);
+      return { events: [], episodes: [] };
+    }
+    const context = (await buffer.context(key)) ?? { metadata: {} };
+    const now = Date.now();
+    const episode: MemoryRecord = {
+      id: episodeId,
+      kind: "episode",
+      scope: key.scope,
+      sessionId: key.sessionId,
+      text: "",
+      timestamp: turns[0]!.timestamp,
+      createdAt: now,
+      updatedAt: now,
+      metadata: context.metadata,
+      hash: "",
+      ...ownerIds(context),
+    };
+    const changes: RecordChange[] = [];
+    const events: MemoryEvent[] = [];
+    if (llm === undefined) {
+      episode.text = turns.map((turn) => `${turn.senderId ?? turn.role} (${turn.role}): ${turn.text}`).join("\n");
+    } else {
+      const owner = `${key.scope.ownerType} ${key.scope.ownerId}`;
+      const { value } = await llm.model.generateJson({
+        schema: extractionSchema,
+        schemaName: "episode_extraction",
+        ...extractionPrompt(turns, owner, this.options.customInstructions),
+      });
+      episode.text = value.narrative;
+      episode.subject = value.subject;
+      episode.summary = value.summary;
+      const facts = value.facts.map((fact) => ({ text: fact.text, timestamp: parseTime(fact.time) ?? episode.timestamp }));
+      const reconciled = await llm.reconciler.reconcile(key.scope, facts, { ...context, sessionId: key.sessionId, episodeId });
+      changes.push(...reconciled.changes);
+      events.push(...reconciled.events);
+    }
+    episode.hash = sha256(episode.text);
+    await writer.write([{ op: "add", record: episode }, ...changes]);
+    await buffer.markFlushed(key, messageIds, episodeId);
+    return { events: [{ id: episode.id, memory: episode.text, event: "ADD", kind: "episode" }, ...events], episodes: [episode.id] };
+  }
+}
+
+export function sessionLockKey(key: SessionKey): string {
+  return `${scopeKey(key.scope)}#${key.sessionId}`;
+}
+
+/** The same turns always make the same episode id: a retried flush cannot write it twice. */
+function episodeIdFor(messageIds: readonly string[]): string {
+  const hex = sha256(messageIds.join("\n"));
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function ownerIds(context: SessionContext): Pick<MemoryRecord, "userId" | "agentId" | "runId"> {
+  const ids: Pick<MemoryRecord, "userId" | "agentId" | "runId"> = {};
+  if (context.userId !== undefined) ids.userId = context.userId;
+  if (context.agentId !== undefined) ids.agentId = context.agentId;
+  if (context.runId !== undefined) ids.runId = context.runId;
+  return ids;
+}
+
+function parseTime(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}

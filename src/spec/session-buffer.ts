@@ -1,0 +1,40 @@
+import type { Metadata, Role, Scope } from "./types.js";
+
+/** A session's pending turns belong to one owner: group chats buffer per owner. */
+export interface SessionKey {
+  scope: Scope;
+  sessionId: string;
+}
+
+/** A turn waiting in a session buffer: parsed text only, never raw bytes. */
+export interface BufferedTurn {
+  /** Deterministic (session, timestamp, index): a retried add does not buffer a turn twice. */
+  messageId: string;
+  role: Role;
+  senderId?: string;
+  timestamp: number;
+  text: string;
+}
+
+/** What an episode made from the buffer carries besides the turns: from the latest add. */
+export interface SessionContext {
+  userId?: string;
+  agentId?: string;
+  runId?: string;
+  metadata: Metadata;
+}
+
+export interface SessionBuffer {
+  /** Buffers turns not seen before (neither pending nor already made into an episode). */
+  append(key: SessionKey, turns: readonly BufferedTurn[], context: SessionContext): Promise<BufferedTurn[]>;
+  /** Pending turns, oldest first. */
+  pending(key: SessionKey): Promise<BufferedTurn[]>;
+  context(key: SessionKey): Promise<SessionContext | undefined>;
+  /** Removes the turns from the buffer and remembers they became this episode. */
+  markFlushed(key: SessionKey, messageIds: readonly string[], episodeId: string): Promise<void>;
+  /** How many pending turns the boundary LLM has already judged; reset by a flush. */
+  judgedCount(key: SessionKey): Promise<number>;
+  setJudgedCount(key: SessionKey, count: number): Promise<void>;
+  /** Sessions with pending turns and no activity since `before` (epoch ms). */
+  idleSessions(before: number): Promise<SessionKey[]>;
+}

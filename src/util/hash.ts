@@ -1,0 +1,6 @@
+import { createHash } from "node:crypto";
+
+/** Hex sha256 of a text: content hashes of memories and deterministic ids. */
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
