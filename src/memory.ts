@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { memoryConfigSchema, type LlmConfig, type MemoryConfig, type MemoryConfigInput } from "./config/schema.js";
-import { toTurns, type MessageInput, type Turn } from "./ingest/messages.js";
+import { normalizeMessages, type MessageInput, type Turn } from "./ingest/messages.js";
+import { ParseCache } from "./ingest/parse-cache.js";
+import { PartParser, type PartReport } from "./ingest/part-parser.js";
+import { defaultParsers } from "./parse/default-parsers.js";
+import { ParserRegistry } from "./parse/registry.js";
+import { parsingModelsFrom, type ParsingModels } from "./providers/multimodal.js";
 import { BoundaryJudge } from "./ingest/boundary-judge.js";
 import { MemoryFormation, type MemoryEvent } from "./ingest/formation.js";
 import { sha256 } from "./util/hash.js";
@@ -26,7 +31,6 @@ import type {
   MemoryItem,
   MemoryRecord,
   Metadata,
-  ParsedPart,
   Scope,
   SearchFilter,
   SearchHit,
@@ -43,6 +47,8 @@ export interface MemoryOptions extends MemoryConfigInput {
   index?: SearchIndex;
   /** A chat model instance for extraction and agentic search; wins over `llm`. */
   chatModel?: StructuredModel;
+  /** Parsing models (vision, transcription, OCR) as instances; win over `multimodal`. */
+  parsingModels?: ParsingModels;
   logger?: Logger;
 }
 
@@ -67,7 +73,7 @@ export type AddResultEvent = MemoryEvent;
 export interface AddResult {
   results: AddResultEvent[];
   /** One report per non-text content item (how it was parsed); empty for text-only turns. */
-  parts: Omit<ParsedPart, "text">[];
+  parts: PartReport[];
   episodes: string[];
 }
 
@@ -113,10 +119,14 @@ export class Memory {
   private indexProblem: IndexMismatchError | undefined;
   private warnedLocalMode = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private readonly parsingModelsOption: ParsingModels | undefined;
+  private parsingModels: ParsingModels = {};
+  private partParser: PartParser | undefined;
   private idleFlushRunning: Promise<void> | undefined;
 
   constructor(options: MemoryOptions = {}) {
-    const { embedder, logger, index, chatModel, ...config } = options;
+    const { embedder, logger, index, chatModel, parsingModels, ...config } = options;
+    this.parsingModelsOption = parsingModels;
     const parsed = memoryConfigSchema.safeParse(config);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -188,6 +198,7 @@ export class Memory {
         const replayed = await this.writer.replay();
         if (replayed > 0) this.logger.info({ replayed }, "replayed index jobs left by an interrupted write");
       }
+      this.partParser = this.makePartParser();
       this.startIdleFlush();
       if (this.store.stateWasCreated && (await this.store.logFiles()).length > 0) {
         this.logger.warn("markdown memories exist but the catalog is new (was .index/ deleted?); run `omnimem reindex` to rebuild it");
@@ -204,6 +215,7 @@ export class Memory {
     this.opened = false;
     clearInterval(this.idleTimer);
     await this.idleFlushRunning;
+    await this.parsingModels.ocr?.close?.();
     await this.index.close();
     await this.store.close();
   }
@@ -215,9 +227,8 @@ export class Memory {
     const runId = optionalSegment(options.runId, "runId");
     const metadata = validMetadata(options.metadata);
     const now = Date.now();
-    const turns = toTurns(messages).filter((turn) => turn.role !== "system" && turn.text.trim() !== "");
-    for (const turn of turns) checkTextLength(turn.text, `messages[${turn.index}]`);
-    if (options.infer === false) return this.addVerbatim(turns, scope, { ...options, sessionId, runId }, metadata, now);
+    const { turns, parts } = await this.parseTurns(messages);
+    if (options.infer === false) return this.addVerbatim(turns, parts, scope, { ...options, sessionId, runId }, metadata, now);
 
     if (this.llm === undefined && !this.warnedLocalMode) {
       this.warnedLocalMode = true;
@@ -228,7 +239,54 @@ export class Memory {
     const buffered = turns.map((turn, i) => toBufferedTurn(key, turn, now + i, options));
     const context = { ...ownerContext(options), ...(runId === undefined ? {} : { runId }), metadata };
     const { events, episodes } = await this.formation.ingest(key, buffered, context, options.flush ?? true);
-    return { results: events, parts: [], episodes };
+    return { results: events, parts, episodes };
+  }
+
+  /** Validates the messages, parses every non-text part (a bad one aborts the batch), and returns text turns. */
+  private async parseTurns(messages: MessageInput): Promise<{ turns: Turn[]; parts: PartReport[] }> {
+    const normalized = normalizeMessages(messages).filter((message) => message.role !== "system");
+    const { texts, reports } = await this.partParser!.parseMessages(normalized);
+    const turns: Turn[] = [];
+    normalized.forEach((message, i) => {
+      const text = texts[i]!;
+      if (text.trim() === "") return;
+      checkTextLength(text, `messages[${message.index}]`);
+      const turn: Turn = { index: message.index, role: message.role, text };
+      if (message.senderId !== undefined) turn.senderId = message.senderId;
+      if (message.timestamp !== undefined) turn.timestamp = message.timestamp;
+      turns.push(turn);
+    });
+    return { turns, parts: reports };
+  }
+
+  private makePartParser(): PartParser {
+    const { multimodal } = this.config;
+    this.parsingModels = this.parsingModelsOption ?? parsingModelsFrom(multimodal, this.logger);
+    return new PartParser({
+      registry: new ParserRegistry(defaultParsers()),
+      load: {
+        maxBytes: multimodal.maxBytes,
+        fetchTimeoutMs: multimodal.fetchTimeoutMs,
+        allowPrivateHosts: multimodal.allowPrivateHosts,
+        fileUriMaxBytes: multimodal.fileUriMaxBytes,
+        fileUriAllowDirs: multimodal.fileUriAllowDirs,
+        allowFileUris: multimodal.allowFileUris,
+        maxRedirects: 5,
+      },
+      limits: {
+        maxImagePixels: multimodal.maxImagePixels,
+        maxPdfPages: multimodal.maxPdfPages,
+        maxAudioSeconds: multimodal.maxAudioSeconds,
+        maxHtmlBytes: multimodal.maxHtmlBytes,
+        maxEmailAttachments: multimodal.maxEmailAttachments,
+        maxAttachmentBytes: multimodal.maxAttachmentBytes,
+        officeTimeoutMs: multimodal.officeTimeoutMs,
+      },
+      ...this.parsingModels,
+      cache: new ParseCache(() => this.store.stateDb),
+      maxConcurrency: multimodal.maxConcurrency,
+      logger: this.logger,
+    });
   }
 
   /** Makes an episode of what a session has buffered (`add` with `flush: false`, or a server's /flush). */
@@ -242,6 +300,7 @@ export class Memory {
   /** infer: false — each turn becomes an episode as it is, with no model involved. */
   private async addVerbatim(
     turns: Turn[],
+    parts: PartReport[],
     scope: Scope,
     options: AddOptions,
     metadata: Metadata,
@@ -273,7 +332,7 @@ export class Memory {
     await this.writer.write(records.map((record) => ({ op: "add", record })));
     return {
       results: records.map((record) => ({ id: record.id, memory: record.text, event: "ADD", kind: "episode" })),
-      parts: [],
+      parts,
       episodes: records.map((record) => record.id),
     };
   }

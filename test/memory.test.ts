@@ -221,13 +221,13 @@ describe("Memory", () => {
     expect((await memory.search("fountain pens", { userId: "alice" })).results[0]?.memory).toBe("I collect vintage fountain pens");
   });
 
-  it("validates inputs with INVALID_INPUT and refuses non-text content it cannot parse yet", async () => {
+  it("validates inputs with INVALID_INPUT", async () => {
     await expect(memory.add([], { infer: false, userId: "alice" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
     await expect(memory.add([{ role: "wizard", content: "x" }], { infer: false, userId: "alice" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
     await expect(memory.add("x", { infer: false, userId: "alice", metadata: { nested: { a: 1 } } as never })).rejects.toMatchObject({ code: "INVALID_INPUT" });
-    await expect(
-      memory.add([{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }], { infer: false, userId: "alice" }),
-    ).rejects.toMatchObject({ code: "UNSUPPORTED_FORMAT" });
+    await expect(memory.add([{ role: "user", content: [{ type: "hologram", data: "x" }] }], { infer: false, userId: "alice" })).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+    });
     await expect(memory.search("  ", { userId: "alice" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
     await expect(memory.search("x", { userId: "alice", limit: 0 })).rejects.toMatchObject({ code: "INVALID_INPUT" });
     await expect(memory.update("8c6f1f59-7c3e-4c1e-9d7e-4b8e6e1c2a10", "x")).rejects.toMatchObject({ code: "NOT_FOUND" });
@@ -242,8 +242,8 @@ describe("Memory", () => {
       ],
       { infer: false, userId: "alice" },
     );
-    expect(results.map((r) => r.memory)).toEqual(["first part\nsecond part", "reply"]);
+    expect(results.map((r) => r.memory)).toEqual(["first part\n\nsecond part", "reply"]);
     const all = await memory.getAll({ userId: "alice" });
-    expect(all.results.map((r) => r.memory)).toEqual(["reply", "first part\nsecond part"]);
+    expect(all.results.map((r) => r.memory)).toEqual(["reply", "first part\n\nsecond part"]);
   });
 });

@@ -48,6 +48,46 @@ export const boundaryConfigSchema = z
   })
   .strict();
 
+const MiB = 1024 * 1024;
+
+/** The parsing model and the limits on what content may be fetched and parsed. */
+export const multimodalConfigSchema = z
+  .object({
+    /** A vision-capable chat model for images and scanned pages; unset: local OCR. */
+    model: z.string().min(1).optional(),
+    baseUrl: z.url().optional(),
+    apiKey: z.string().optional(),
+    /** The `/audio/transcriptions` model at the same endpoint; unset: a local recogniser if installed. */
+    transcriptionModel: z.string().min(1).optional(),
+    maxConcurrency: z.number().int().min(1).max(64).default(4),
+    maxRetries: z.number().int().min(0).max(10).default(3),
+    timeoutMs: z.number().int().positive().default(120_000),
+    retryBaseDelayMs: z.number().int().min(0).default(1000),
+    fileUriMaxBytes: z.number().int().positive().default(50 * MiB),
+    /** file:// payloads must lie inside one of these folders; empty: anywhere. */
+    fileUriAllowDirs: z.array(z.string().min(1)).default([]),
+    allowFileUris: z.boolean().default(true),
+    /** Cap on base64 and http(s) payloads. */
+    maxBytes: z.number().int().positive().default(50 * MiB),
+    fetchTimeoutMs: z.number().int().positive().default(30_000),
+    /** Lets http(s) URLs reach loopback and private addresses (tests, trusted networks). */
+    allowPrivateHosts: z.boolean().default(false),
+    /** Local OCR (tesseract.js) for images and scanned pages when no vision model is set. */
+    ocr: z.boolean().default(true),
+    maxImagePixels: z.number().int().positive().default(60_000_000),
+    maxPdfPages: z.number().int().positive().default(200),
+    maxAudioSeconds: z.number().positive().default(3600),
+    maxHtmlBytes: z.number().int().positive().default(10 * MiB),
+    maxEmailAttachments: z.number().int().min(0).default(20),
+    maxAttachmentBytes: z.number().int().positive().default(25 * MiB),
+    officeTimeoutMs: z.number().int().positive().default(120_000),
+  })
+  .strict()
+  .refine((value) => (value.model === undefined && value.transcriptionModel === undefined) || value.baseUrl !== undefined, {
+    message: "a multimodal model needs base_url",
+    path: ["baseUrl"],
+  });
+
 export const memoryConfigSchema = z
   .object({
     root: z.string().min(1).default(join(homedir(), ".omnimem")),
@@ -60,6 +100,7 @@ export const memoryConfigSchema = z
       .object({ customInstructions: z.string().min(1).optional() })
       .strict()
       .default({}),
+    multimodal: multimodalConfigSchema.default(multimodalConfigSchema.parse({})),
     /** An OpenAI-compatible embedding endpoint; unset: the local embedder, offline. */
     embedding: embeddingConfigSchema.optional(),
     localEmbedding: z
@@ -84,3 +125,4 @@ export type MemoryConfigInput = z.input<typeof memoryConfigSchema>;
 export type MemoryConfig = z.output<typeof memoryConfigSchema>;
 export type EmbeddingConfig = z.output<typeof embeddingConfigSchema>;
 export type LlmConfig = z.output<typeof llmConfigSchema>;
+export type MultimodalConfig = z.output<typeof multimodalConfigSchema>;

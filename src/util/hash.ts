@@ -4,3 +4,7 @@ import { createHash } from "node:crypto";
 export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
+
+export function sha256Bytes(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}

@@ -98,9 +98,9 @@ CREATE TABLE IF NOT EXISTS processed_messages (
   created_at REAL NOT NULL
 );
 
--- Parsed text by sha256 of the source bytes, so the same file is parsed once.
+-- Parsed text by sha256 of the source bytes and who parsed them, so the same file is parsed once.
 CREATE TABLE IF NOT EXISTS parse_cache (
-  sha256 TEXT PRIMARY KEY,
+  cache_key TEXT PRIMARY KEY,
   parser TEXT NOT NULL,
   text TEXT NOT NULL,
   created_at REAL NOT NULL

@@ -1,0 +1,116 @@
+import { constants } from "node:fs";
+import { open, realpath, stat } from "node:fs/promises";
+import { basename, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FileSizeError, OmnimemError, UriRejectedError } from "../spec/errors.js";
+
+/**
+ * file:// URIs for local deployments (the server turns them off beyond loopback). The path is
+ * resolved with symlinks followed, and the real path must be a regular file, inside one of the
+ * allowed roots when any are configured, and under the size cap.
+ */
+
+export interface FileLoadOptions {
+  allowFileUris: boolean;
+  fileUriMaxBytes: number;
+  /** Real-path roots a file must be inside; empty: anywhere. */
+  fileUriAllowDirs: readonly string[];
+  path?: string;
+}
+
+export interface FileLoadResult {
+  bytes: Uint8Array;
+  name: string;
+  realPath: string;
+}
+
+function rejected(message: string, reason: string, options: FileLoadOptions, cause?: unknown): UriRejectedError {
+  return new UriRejectedError(message, {
+    ...(cause === undefined ? {} : { cause }),
+    details: { reason, ...(options.path === undefined ? {} : { path: options.path }) },
+  });
+}
+
+async function realRoot(directory: string): Promise<string> {
+  try {
+    return await realpath(directory);
+  } catch {
+    return resolve(directory);
+  }
+}
+
+export async function isInsideAllowedDirs(realPath: string, allowDirs: readonly string[]): Promise<boolean> {
+  if (allowDirs.length === 0) return true;
+  for (const directory of allowDirs) {
+    const root = await realRoot(directory);
+    // The trailing separator keeps /srv/uploads from admitting /srv/uploads-private.
+    const prefix = root.endsWith(sep) ? root : root + sep;
+    if (realPath === root || realPath.startsWith(prefix)) return true;
+  }
+  return false;
+}
+
+export async function loadFileUri(url: URL, options: FileLoadOptions): Promise<FileLoadResult> {
+  if (!options.allowFileUris) throw rejected("file:// URIs are not allowed here", "file-uris-disabled", options);
+  const host = url.hostname.toLowerCase();
+  if (host !== "" && host !== "localhost") {
+    throw rejected(`file:// URI names a remote host (${url.hostname}); only local files can be read`, "remote-host", options);
+  }
+  let filePath: string;
+  try {
+    filePath = fileURLToPath(new URL(`file://${url.pathname}`));
+  } catch (cause) {
+    throw rejected(`invalid file:// URI: ${(cause as Error).message}`, "invalid-path", options, cause);
+  }
+  const shown = filePath;
+
+  try {
+    let real: string;
+    try {
+      real = await realpath(filePath);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      throw rejected(`cannot read ${shown}: ${code === "ENOENT" ? "no such file" : (code ?? "unreadable")}`, "unreachable", options, cause);
+    }
+    if (!(await isInsideAllowedDirs(real, options.fileUriAllowDirs))) {
+      throw rejected(`${shown} is outside the allowed directories (file_uri_allow_dirs)`, "outside-allowed-dirs", options);
+    }
+    // stat before open: opening a FIFO or a device could block or have side effects.
+    const info = await stat(real);
+    if (!info.isFile()) throw rejected(`${shown} is not a regular file`, "not-a-regular-file", options);
+    const tooLarge = (size: number | string): FileSizeError =>
+      new FileSizeError(`${shown} is ${size} bytes, over the ${options.fileUriMaxBytes}-byte cap for file:// URIs`, {
+        details: { size, maxBytes: options.fileUriMaxBytes, reason: "max-bytes", ...(options.path === undefined ? {} : { path: options.path }) },
+      });
+    if (info.size > options.fileUriMaxBytes) throw tooLarge(info.size);
+
+    // O_NOFOLLOW and a second fstat: the file checked above is the file read, even if swapped meanwhile.
+    const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const opened = await handle.stat();
+      if (!opened.isFile() || opened.ino !== info.ino || opened.dev !== info.dev) {
+        throw rejected(`${shown} changed while it was being opened`, "not-a-regular-file", options);
+      }
+      const limit = options.fileUriMaxBytes;
+      const chunks: Buffer[] = [];
+      let length = 0;
+      // Reads until end of file or one byte past the cap (the file may have grown since the stat).
+      while (length <= limit) {
+        const chunk = Buffer.alloc(Math.min(Math.max(opened.size - length + 1, 64 * 1024), limit + 1 - length));
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, length);
+        if (bytesRead === 0) break;
+        chunks.push(chunk.subarray(0, bytesRead));
+        length += bytesRead;
+      }
+      if (length > limit) throw tooLarge(`more than ${limit}`);
+      const buffer = Buffer.concat(chunks, length);
+      return { bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, length), name: basename(real), realPath: real };
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (error instanceof OmnimemError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw rejected(`cannot read ${shown}: ${code ?? (error as Error).message}`, "unreachable", options, error);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Slide text of a .pptx without LibreOffice: slides in presentation order (from
+ * ppt/presentation.xml and its relationships), each as "--- slide N ---" and its paragraphs
+ * (`<a:p>` with `<a:t>` runs), then the speaker notes when there are any.
+ */
+import type JSZip from "jszip";
+import path from "node:path";
+
+import { UnsupportedFormatError } from "../../spec/errors.js";
+import { decodeXmlEntities, openZipPackage, readZipText, tidyText, xmlAttribute } from "./zip-package.js";
+
+export async function extractPptxText(bytes: Uint8Array): Promise<string> {
+  const zip = await openZipPackage(bytes, "pptx");
+  const slides = await slidePaths(zip);
+  if (slides.length === 0 && zip.file("ppt/presentation.xml") === null) {
+    throw new UnsupportedFormatError("The pptx file has no ppt/presentation.xml: not a PowerPoint presentation");
+  }
+  const sections: string[] = [];
+  for (const [index, slidePath] of slides.entries()) {
+    const xml = (await readZipText(zip, slidePath)) ?? "";
+    let section = `--- slide ${index + 1} ---\n${drawingMLText(xml)}`;
+    const notesPath = await relatedPart(zip, slidePath, "notesSlide");
+    if (notesPath !== undefined) {
+      const notes = drawingMLText(await readNotesBody(zip, notesPath));
+      if (notes.length > 0) section += `\nnotes: ${notes}`;
+    }
+    sections.push(section);
+  }
+  return tidyText(sections.join("\n\n"));
+}
+
+/** The slide parts in the order the presentation lists them; by number when that list is missing. */
+async function slidePaths(zip: JSZip): Promise<string[]> {
+  const presentation = await readZipText(zip, "ppt/presentation.xml");
+  const relationships = await readRelationships(zip, "ppt/presentation.xml");
+  const ordered: string[] = [];
+  if (presentation !== undefined) {
+    for (const match of presentation.matchAll(/<p:sldId\b([^>]*)>/g)) {
+      const id = xmlAttribute(match[1] ?? "", "r:id");
+      const target = id === undefined ? undefined : relationships.get(id);
+      if (target !== undefined && zip.file(target) !== null) ordered.push(target);
+    }
+  }
+  if (ordered.length > 0) return ordered;
+  return Object.keys(zip.files)
+    .filter((name) => /^ppt\/slides\/slide\d+\.xml$/.test(name))
+    .sort((a, b) => slideNumber(a) - slideNumber(b));
+}
+
+function slideNumber(name: string): number {
+  return Number.parseInt(/(\d+)\.xml$/.exec(name)?.[1] ?? "0", 10);
+}
+
+/** Relationship id → package path of the target, for the part at `partPath`. */
+async function readRelationships(zip: JSZip, partPath: string): Promise<Map<string, string>> {
+  const directory = path.posix.dirname(partPath);
+  const relsPath = path.posix.join(directory, "_rels", `${path.posix.basename(partPath)}.rels`);
+  const xml = await readZipText(zip, relsPath);
+  const map = new Map<string, string>();
+  if (xml === undefined) return map;
+  for (const match of xml.matchAll(/<Relationship\b([^>]*)>/g)) {
+    const attributes = match[1] ?? "";
+    const id = xmlAttribute(attributes, "Id");
+    const target = xmlAttribute(attributes, "Target");
+    if (id === undefined || target === undefined || xmlAttribute(attributes, "TargetMode") === "External") continue;
+    const resolved = target.startsWith("/") ? target.slice(1) : path.posix.normalize(path.posix.join(directory, target));
+    map.set(id, resolved);
+    const type = xmlAttribute(attributes, "Type");
+    if (type !== undefined) map.set(`type:${type.slice(type.lastIndexOf("/") + 1)}`, resolved);
+  }
+  return map;
+}
+
+async function relatedPart(zip: JSZip, partPath: string, typeSuffix: string): Promise<string | undefined> {
+  const target = (await readRelationships(zip, partPath)).get(`type:${typeSuffix}`);
+  return target !== undefined && zip.file(target) !== null ? target : undefined;
+}
+
+/** The notes page's body placeholder only: the other shapes repeat the slide image and its number. */
+async function readNotesBody(zip: JSZip, notesPath: string): Promise<string> {
+  const xml = (await readZipText(zip, notesPath)) ?? "";
+  const shapes = [...xml.matchAll(/<p:sp\b[\s\S]*?<\/p:sp>/g)].map((match) => match[0]);
+  return shapes.filter((shape) => /<p:ph\b[^>]*type="body"/.test(shape)).join("");
+}
+
+/** Paragraph text of DrawingML: runs joined, `<a:br/>` as a line break, one line per paragraph. */
+export function drawingMLText(xml: string): string {
+  const paragraphs: string[] = [];
+  for (const match of xml.matchAll(/<a:p\b[^>]*?(?:\/>|>([\s\S]*?)<\/a:p>)/g)) {
+    const body = match[1] ?? "";
+    let text = "";
+    for (const piece of body.matchAll(/<a:t\b[^>]*?(?:\/>|>([\s\S]*?)<\/a:t>)|<a:br\b[^>]*\/>|<a:tab\b[^>]*\/>/g)) {
+      const tag = piece[0];
+      if (tag.startsWith("<a:br")) text += "\n";
+      else if (tag.startsWith("<a:tab")) text += "\t";
+      else text += decodeXmlEntities(piece[1] ?? "");
+    }
+    if (text.trim().length > 0) paragraphs.push(text);
+  }
+  return paragraphs.join("\n");
+}

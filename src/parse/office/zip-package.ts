@@ -1,0 +1,123 @@
+/**
+ * Opening the zip packages that OOXML (docx, xlsx, pptx) and OpenDocument files are, with a
+ * guard against zip bombs: the central directory's declared sizes are checked before anything
+ * is inflated. Plus the few XML helpers the hand-written extractors share.
+ */
+import JSZip from "jszip";
+
+import { FileSizeError, UnsupportedFormatError } from "../../spec/errors.js";
+
+export interface ZipLimits {
+  /** Sum of the declared uncompressed sizes of all entries. Default 512 MiB. */
+  maxUncompressedBytes: number;
+  /** Entries in the package. Default 20000. */
+  maxEntries: number;
+}
+
+export const DEFAULT_ZIP_LIMITS: Readonly<ZipLimits> = {
+  maxUncompressedBytes: 512 * 1024 * 1024,
+  maxEntries: 20_000,
+};
+
+const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
+const CENTRAL_DIRECTORY_ENTRY = 0x02014b50;
+
+/**
+ * Sums the uncompressed sizes the central directory declares. Returns undefined when the
+ * directory cannot be found (JSZip will then report the file as broken).
+ */
+export function declaredZipExpansion(bytes: Uint8Array): { entries: number; uncompressedBytes: number } | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The end record is 22 bytes plus a comment of up to 65535 bytes, at the very end.
+  const earliest = Math.max(0, bytes.length - 22 - 0xffff);
+  let end = -1;
+  for (let offset = bytes.length - 22; offset >= earliest; offset--) {
+    if (view.getUint32(offset, true) === END_OF_CENTRAL_DIRECTORY) {
+      end = offset;
+      break;
+    }
+  }
+  if (end < 0) return undefined;
+  const entryCount = view.getUint16(end + 10, true);
+  const directoryOffset = view.getUint32(end + 16, true);
+  let offset = directoryOffset;
+  let uncompressedBytes = 0;
+  let entries = 0;
+  // ZIP64 packages mark the counts with 0xffff / 0xffffffff; treat them as "too large to tell".
+  if (entryCount === 0xffff || directoryOffset === 0xffffffff) {
+    return { entries: Number.MAX_SAFE_INTEGER, uncompressedBytes: Number.MAX_SAFE_INTEGER };
+  }
+  for (let index = 0; index < entryCount; index++) {
+    if (offset + 46 > bytes.length || view.getUint32(offset, true) !== CENTRAL_DIRECTORY_ENTRY) return undefined;
+    const size = view.getUint32(offset + 24, true);
+    uncompressedBytes += size === 0xffffffff ? Number.MAX_SAFE_INTEGER : size;
+    const nameLength = view.getUint16(offset + 28, true);
+    const extraLength = view.getUint16(offset + 30, true);
+    const commentLength = view.getUint16(offset + 32, true);
+    offset += 46 + nameLength + extraLength + commentLength;
+    entries++;
+  }
+  return { entries, uncompressedBytes };
+}
+
+/** Throws FileSizeError when the package would inflate past the limits. */
+export function checkZipExpansion(bytes: Uint8Array, what: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): void {
+  const declared = declaredZipExpansion(bytes);
+  if (declared === undefined) return;
+  if (declared.entries > limits.maxEntries || declared.uncompressedBytes > limits.maxUncompressedBytes) {
+    throw new FileSizeError(
+      `The ${what} package expands past the limit (${limits.maxEntries} entries, ${limits.maxUncompressedBytes} bytes uncompressed)`,
+      { details: { entries: declared.entries, uncompressedBytes: declared.uncompressedBytes, ...limits } },
+    );
+  }
+}
+
+/** Opens a zip package after the expansion check; a file that is not a zip is UnsupportedFormatError. */
+export async function openZipPackage(bytes: Uint8Array, what: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<JSZip> {
+  checkZipExpansion(bytes, what, limits);
+  try {
+    return await JSZip.loadAsync(bytes);
+  } catch (error) {
+    throw new UnsupportedFormatError(`The ${what} file is not a readable zip package`, { cause: error });
+  }
+}
+
+/** An entry's text, or undefined when the package has no such entry. */
+export async function readZipText(zip: JSZip, entryPath: string): Promise<string | undefined> {
+  const entry = zip.file(entryPath);
+  return entry === null ? undefined : entry.async("string");
+}
+
+const NAMED_ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+/** Decodes the five XML entities and numeric character references. */
+export function decodeXmlEntities(text: string): string {
+  if (!text.includes("&")) return text;
+  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (whole, body: string) => {
+    if (body.startsWith("#x")) return codePointToString(Number.parseInt(body.slice(2), 16)) ?? whole;
+    if (body.startsWith("#")) return codePointToString(Number.parseInt(body.slice(1), 10)) ?? whole;
+    return NAMED_ENTITIES[body] ?? whole;
+  });
+}
+
+function codePointToString(codePoint: number): string | undefined {
+  return Number.isInteger(codePoint) && codePoint >= 0 && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : undefined;
+}
+
+/** The value of `name` in an XML start tag's attribute text, entities decoded. */
+export function xmlAttribute(attributes: string, name: string): string | undefined {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const match = new RegExp(`(?:^|\\s)${escaped}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(attributes);
+  const value = match?.[1] ?? match?.[2];
+  return value === undefined ? undefined : decodeXmlEntities(value);
+}
+
+/** Folds runs of blank lines and trailing spaces, and trims the ends. */
+export function tidyText(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => line.replace(/[ \t\u00a0]+$/u, ""))
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
