@@ -261,14 +261,28 @@ function loadCanvas(): Promise<CanvasModule> {
   return canvasModule;
 }
 
-/** The page's text layer in reading order, a newline where pdf.js saw the end of a line. */
+/**
+ * The page's text layer in reading order, with lines rebuilt from geometry: some producers
+ * (LibreOffice Impress) emit one item per glyph, each flagged end-of-line, so pdf.js's hasEOL
+ * alone would put every letter on its own line.
+ */
 async function pageText(page: PdfPage): Promise<string> {
   const content = await page.getTextContent();
   let text = "";
+  let lastY: number | undefined;
+  let lastEndX = 0;
   for (const item of content.items) {
-    if (!("str" in item)) continue;
+    if (!("str" in item) || item.str === "") continue;
+    const x = item.transform[4] as number;
+    const y = item.transform[5] as number;
+    const size = item.height || Math.abs(item.transform[3] as number) || 10;
+    if (lastY !== undefined) {
+      if (Math.abs(y - lastY) > size * 0.4) text += "\n";
+      else if (x - lastEndX > size * 0.15 && !text.endsWith(" ") && !item.str.startsWith(" ")) text += " ";
+    }
     text += item.str;
-    if (item.hasEOL) text += "\n";
+    lastY = y;
+    lastEndX = x + item.width;
   }
   return text;
 }
