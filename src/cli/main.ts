@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { configFromEnv } from "../config/env.js";
 import { Memory } from "../memory.js";
 import { isOmnimemError, ValidationError } from "../spec/errors.js";
 import type { SearchMethod } from "../spec/types.js";
@@ -19,6 +20,7 @@ Usage:
 
 Options:
   --root <dir>     data root (default: $OMNIMEM_ROOT or ~/.omnimem)
+                   other settings: OMNIMEM_<SECTION>__<KEY>, e.g. OMNIMEM_LLM__BASE_URL
   --agent <id>     act for an agent instead of a user
   --json           machine-readable output
   -h, --help       this help
@@ -54,8 +56,9 @@ async function main(argv: string[]): Promise<number> {
     await runDemo({ output, keep: values.keep });
     return 0;
   }
-  const root = values.root ?? process.env.OMNIMEM_ROOT;
-  const memory = await Memory.open(root === undefined ? {} : { root });
+  // defaults < OMNIMEM_* environment < command-line arguments
+  const config = configFromEnv(process.env);
+  const memory = await Memory.open(values.root === undefined ? config : { ...config, root: values.root });
   try {
     const owner = { userId: values.user, agentId: values.agent };
     switch (command) {
