@@ -22,10 +22,15 @@ export interface RetrySettings {
   retryMaxDelayMs: number;
 }
 
+/** The retry options every model provider takes; unset fields fall back to the provider's defaults. */
 export interface RetrySettingsInput {
+  /** Retries after the first attempt, for 429, 408/409, 5xx, timeouts and network errors. Default 3. */
   maxRetries?: number;
+  /** Per-attempt timeout (provider default: 30 s for embeddings, 60 s for chat, 120 s for vision and audio). */
   timeoutMs?: number;
+  /** First backoff delay; doubles per retry, with ±20 % jitter. Default 1000. */
   retryBaseDelayMs?: number;
+  /** Upper bound for one backoff delay, including a server's `retry-after`. Default 30000. */
   retryMaxDelayMs?: number;
 }
 

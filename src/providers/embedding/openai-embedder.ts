@@ -18,25 +18,17 @@ import {
   secretsOf,
   withRetries,
   type FailedCall,
-  type RetrySettings,
+  type RetrySettings, type RetrySettingsInput
 } from "../retry.js";
 
 /** Any AI SDK embedding model instance (the SDK's string model ids are not accepted here). */
 export type AISDKEmbeddingModel = Exclude<EmbeddingModel, string>;
 
-export interface OpenAICompatibleEmbedderCommonOptions {
+export interface OpenAICompatibleEmbedderCommonOptions extends RetrySettingsInput {
   /** Output dimension. Sent to the endpoint; unset means "whatever the model gives", probed in `ready()`. */
   dimensions?: number;
   /** Texts per request. Default 128. */
   batchSize?: number;
-  /** Retries per batch after the first attempt, for 429, 408/409, 5xx, timeouts and network errors. Default 3. */
-  maxRetries?: number;
-  /** Per-attempt timeout. Default 30000. */
-  timeoutMs?: number;
-  /** First backoff delay; doubles per retry, with ±20 % jitter. Default 1000. */
-  retryBaseDelayMs?: number;
-  /** Upper bound for one backoff delay, including a server's `retry-after`. Default 30000. */
-  retryMaxDelayMs?: number;
 }
 
 export interface OpenAICompatibleEmbedderEndpointOptions extends OpenAICompatibleEmbedderCommonOptions {

@@ -39,7 +39,7 @@ import {
   secretsOf,
   withRetries,
   type FailedCall,
-  type RetrySettings,
+  type RetrySettings, type RetrySettingsInput
 } from "../retry.js";
 
 /** Any AI SDK language model instance (the SDK's string model ids are not accepted here). */
@@ -50,15 +50,7 @@ export type JsonMode = "json_schema" | "json_object" | "prompt";
 
 export const JSON_MODES: readonly JsonMode[] = ["json_schema", "json_object", "prompt"];
 
-export interface ChatModelCommonOptions {
-  /** Retries per request after the first attempt, for 429, 408/409, 5xx, timeouts, network errors and truncated bodies. Default 3. */
-  maxRetries?: number;
-  /** Per-attempt timeout. Default 60000. */
-  timeoutMs?: number;
-  /** First backoff delay; doubles per retry, with ±20 % jitter. Default 1000. */
-  retryBaseDelayMs?: number;
-  /** Upper bound for one backoff delay, including a server's `retry-after`. Default 30000. */
-  retryMaxDelayMs?: number;
+export interface ChatModelCommonOptions extends RetrySettingsInput {
   /** Sampling temperature. Default 0. `null` sends none, for reasoning models that reject the parameter. */
   temperature?: number | null;
   /** Cap on the answer's tokens; unset leaves it to the endpoint. */

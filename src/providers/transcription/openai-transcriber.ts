@@ -19,10 +19,10 @@ import {
   secretsOf,
   withRetries,
   type FailedCall,
-  type RetrySettings,
+  type RetrySettings, type RetrySettingsInput
 } from "../retry.js";
 
-export interface OpenAICompatibleTranscriberOptions {
+export interface OpenAICompatibleTranscriberOptions extends RetrySettingsInput {
   /** E.g. `https://api.openai.com/v1` or `http://localhost:8080/v1`. */
   baseURL: string;
   apiKey?: string;
@@ -34,14 +34,6 @@ export interface OpenAICompatibleTranscriberOptions {
   prompt?: string;
   /** Extra request headers. */
   headers?: Record<string, string>;
-  /** Retries after the first attempt, for 429, 408/409, 5xx, timeouts and network errors. Default 3. */
-  maxRetries?: number;
-  /** Per-attempt timeout. Default 120000 (uploads and transcription of long audio take a while). */
-  timeoutMs?: number;
-  /** First backoff delay; doubles per retry, with ±20 % jitter. Default 1000. */
-  retryBaseDelayMs?: number;
-  /** Upper bound for one backoff delay, including a server's `retry-after`. Default 30000. */
-  retryMaxDelayMs?: number;
   /** The fetch to use (tests, proxies). Default: the global fetch. */
   fetch?: typeof fetch;
 }

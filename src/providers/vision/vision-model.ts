@@ -24,7 +24,7 @@ import {
   secretsOf,
   withRetries,
   type FailedCall,
-  type RetrySettings,
+  type RetrySettings, type RetrySettingsInput
 } from "../retry.js";
 
 /** What an image parser asks for when it has nothing more specific to say. */
@@ -50,15 +50,7 @@ export function pdfPagePrompt(page: number, pageCount: number): string {
   ].join("\n");
 }
 
-export interface VisionModelCommonOptions {
-  /** Retries per request after the first attempt, for 429, 408/409, 5xx, timeouts and network errors. Default 3. */
-  maxRetries?: number;
-  /** Per-attempt timeout. Default 120000: images take longer than text. */
-  timeoutMs?: number;
-  /** First backoff delay; doubles per retry, with ±20 % jitter. Default 1000. */
-  retryBaseDelayMs?: number;
-  /** Upper bound for one backoff delay, including a server's `retry-after`. Default 30000. */
-  retryMaxDelayMs?: number;
+export interface VisionModelCommonOptions extends RetrySettingsInput {
   /** Cap on the answer's tokens; unset leaves it to the endpoint. */
   maxOutputTokens?: number;
   /** Sampling temperature. Default 0. `null` sends none, for models that reject the parameter. */
