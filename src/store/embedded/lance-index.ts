@@ -28,6 +28,11 @@ export interface LanceIndexOptions {
   annMinScopeRows?: number;
   /** Rows written since the last maintenance that trigger a background `maintain()`. */
   maintainEveryRows?: number;
+  /**
+   * Writes since the last maintenance that trigger one: every write is a new LanceDB fragment,
+   * and many small fragments slow every query down, long before the row count says so.
+   */
+  maintainEveryWrites?: number;
   /** HNSW search breadth: higher finds more of the true neighbours, slower. */
   ef?: number;
   /** Called with errors of background maintenance, which must not crash the process. */
@@ -59,6 +64,7 @@ export class LanceIndex implements SearchIndex {
   /** Writes go through one chain: concurrent merge-inserts and deletes of the same rows would conflict. */
   private writeChain: Promise<unknown> = Promise.resolve();
   private rowsSinceMaintenance = 0;
+  private writesSinceMaintenance = 0;
   private maintenanceRunning: Promise<void> | undefined;
 
   constructor(options: LanceIndexOptions) {
@@ -66,6 +72,7 @@ export class LanceIndex implements SearchIndex {
       annMinRows: 50_000,
       annMinScopeRows: 5_000,
       maintainEveryRows: 2_000,
+      maintainEveryWrites: 100,
       ef: 100,
       ...options,
     };
@@ -133,6 +140,7 @@ export class LanceIndex implements SearchIndex {
         const chunk = ids.slice(start, start + 500);
         await table.delete(`id IN (${chunk.map(sqlString).join(", ")})`);
       }
+      this.countWrite(0);
     });
   }
 
@@ -200,6 +208,7 @@ export class LanceIndex implements SearchIndex {
   private async runMaintenance(): Promise<void> {
     const table = this.requireTable();
     this.rowsSinceMaintenance = 0;
+    this.writesSinceMaintenance = 0;
     try {
       const rows = await table.countRows();
       if (rows === 0) return;
@@ -274,8 +283,16 @@ export class LanceIndex implements SearchIndex {
     // The first rows need the full-text index before any keyword query can run; later rows are
     // found by LanceDB's scan of unindexed rows until maintenance folds them in.
     if (!this.hasFullTextIndex) await this.createFullTextIndex(table);
+    this.countWrite(rows);
+  }
+
+  /** Schedules background maintenance once enough rows or writes (deletes included) piled up. */
+  private countWrite(rows: number): void {
     this.rowsSinceMaintenance += rows;
-    if (this.rowsSinceMaintenance >= this.options.maintainEveryRows && this.maintenanceRunning === undefined) {
+    this.writesSinceMaintenance += 1;
+    const due =
+      this.rowsSinceMaintenance >= this.options.maintainEveryRows || this.writesSinceMaintenance >= this.options.maintainEveryWrites;
+    if (due && this.maintenanceRunning === undefined) {
       this.maintain().catch((error: unknown) => this.options.onBackgroundError?.(error));
     }
   }
