@@ -57,6 +57,9 @@ export interface OwnerOptions {
   userId?: string;
   agentId?: string;
   runId?: string;
+  /** The app and project of this call; default: the config's (a server serves many from one root). */
+  appId?: string;
+  projectId?: string;
 }
 
 export interface AddOptions extends OwnerOptions {
@@ -297,6 +300,23 @@ export class Memory {
     return { results: events, parts: [], episodes };
   }
 
+  /** The turns a session has buffered and not yet made into an episode, oldest first (parsed text only). */
+  async pendingTurns(options: OwnerOptions & { sessionId: string }): Promise<BufferedTurn[]> {
+    this.requireReady();
+    return this.buffer.pending({ scope: this.scopeOf(options), sessionId: assertSegmentId(options.sessionId, "sessionId") });
+  }
+
+  /** The owners with turns buffered in this session (a session id alone names no owner; buffers are per owner). */
+  async sessionOwners(options: Pick<OwnerOptions, "appId" | "projectId"> & { sessionId: string }): Promise<OwnerOptions[]> {
+    this.requireReady();
+    const { appId, projectId } = this.appAndProject(options);
+    const sessionId = assertSegmentId(options.sessionId, "sessionId");
+    const keys = await this.buffer.idleSessions(Number.MAX_SAFE_INTEGER);
+    return keys
+      .filter((key) => key.sessionId === sessionId && key.scope.appId === appId && key.scope.projectId === projectId)
+      .map((key) => (key.scope.ownerType === "user" ? { userId: key.scope.ownerId } : { agentId: key.scope.ownerId }));
+  }
+
   /** infer: false — each turn becomes an episode as it is, with no model involved. */
   private async addVerbatim(
     turns: Turn[],
@@ -511,8 +531,15 @@ export class Memory {
     return { model: this.embedder.model, dimensions: this.embedder.dimensions };
   }
 
+  private appAndProject(options: Pick<OwnerOptions, "appId" | "projectId">): Pick<Scope, "appId" | "projectId"> {
+    return {
+      appId: options.appId === undefined ? this.config.appId : assertSegmentId(options.appId, "appId"),
+      projectId: options.projectId === undefined ? this.config.projectId : assertSegmentId(options.projectId, "projectId"),
+    };
+  }
+
   private scopeOf(options: OwnerOptions): Scope {
-    const { appId, projectId } = this.config;
+    const { appId, projectId } = this.appAndProject(options);
     if (options.userId !== undefined) {
       return { appId, projectId, ownerType: "user", ownerId: assertSegmentId(options.userId, "userId") };
     }
@@ -532,7 +559,8 @@ export class Memory {
   }
 }
 
-function defaultEmbedder(config: MemoryConfig): Embedder {
+/** The embedder `[embedding]` (or its absence) asks for; the server builds it itself to time its calls. */
+export function defaultEmbedder(config: MemoryConfig): Embedder {
   if (config.embedding === undefined) return new LocalEmbedder({ dimensions: config.localEmbedding.dimensions });
   const { baseUrl, ...rest } = config.embedding;
   return new OpenAICompatibleEmbedder({ ...rest, baseURL: baseUrl });
@@ -585,7 +613,7 @@ function assignDefined<T extends object>(target: T, values: Partial<T>): void {
   }
 }
 
-function chatModelFrom(config: LlmConfig, logger: Logger): StructuredModel {
+export function chatModelFrom(config: LlmConfig, logger: Logger): StructuredModel {
   const { baseUrl, ...rest } = config;
   return new ChatModel({ ...rest, baseURL: baseUrl, logger });
 }
@@ -598,14 +626,16 @@ function ownerContext(options: OwnerOptions): Pick<OwnerOptions, "userId" | "age
 }
 
 /**
- * A turn's id is derived from (session, timestamp, position) when the caller gave a timestamp,
- * so sending the same turns again does not buffer them twice; without one it cannot be.
+ * A turn's id is derived from (session, timestamp, position, who, text) when the caller gave a
+ * timestamp, so sending the same turns again does not buffer them twice; without one it cannot
+ * be. The text is part of it: two different turns that share a millisecond and a position (two
+ * quick adds to one session) are both kept.
  */
 function toBufferedTurn(key: SessionKey, turn: Turn, fallbackTime: number, options: OwnerOptions): BufferedTurn {
   const messageId =
     turn.timestamp === undefined
       ? randomUUID()
-      : sha256(`${scopeKey(key.scope)}|${key.sessionId}|${turn.timestamp}|${turn.index}`).slice(0, 32);
+      : sha256(`${scopeKey(key.scope)}|${key.sessionId}|${turn.timestamp}|${turn.index}|${turn.role}|${turn.senderId ?? ""}|${turn.text}`).slice(0, 32);
   const buffered: BufferedTurn = { messageId, role: turn.role, timestamp: turn.timestamp ?? fallbackTime, text: turn.text };
   const sender = turn.senderId ?? (turn.role === "user" ? options.userId : options.agentId);
   if (sender !== undefined) buffered.senderId = sender;

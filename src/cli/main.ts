@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { configFromEnv } from "../config/env.js";
 import { Memory } from "../memory.js";
+import { startServer } from "../server/start.js";
 import { isOmnimemError, ValidationError } from "../spec/errors.js";
 import type { SearchMethod } from "../spec/types.js";
 import { runDemo } from "./demo.js";
@@ -17,12 +18,16 @@ Usage:
   omnimem delete <memory-id>
   omnimem history <memory-id>
   omnimem reindex                                rebuild catalog and index from the markdown files
+  omnimem serve [--host 127.0.0.1] [--port 8000] [--insecure]
+                                                 the HTTP API; prints "listening on <url>"; stops on SIGTERM/SIGINT
 
 Options:
   --root <dir>     data root (default: $OMNIMEM_ROOT or ~/.omnimem)
                    other settings: OMNIMEM_<SECTION>__<KEY>, e.g. OMNIMEM_LLM__BASE_URL
   --agent <id>     act for an agent instead of a user
   --json           machine-readable output
+  --host, --port   where serve listens ($OMNIMEM_SERVER__HOST, $OMNIMEM_SERVER__PORT; port 0: any free port)
+  --insecure       let serve listen beyond loopback without API keys ($OMNIMEM_SERVER__API_KEYS)
   -h, --help       this help
 `;
 
@@ -35,6 +40,9 @@ const OPTIONS = {
   limit: { type: "string" },
   json: { type: "boolean", default: false },
   keep: { type: "boolean", default: false },
+  host: { type: "string" },
+  port: { type: "string" },
+  insecure: { type: "boolean" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -58,6 +66,18 @@ async function main(argv: string[]): Promise<number> {
   }
   // defaults < OMNIMEM_* environment < command-line arguments
   const config = configFromEnv(process.env);
+  if (command === "serve") {
+    return serve({
+      ...config,
+      ...(values.root === undefined ? {} : { root: values.root }),
+      server: {
+        ...config.server,
+        ...(values.host === undefined ? {} : { host: values.host }),
+        ...(values.port === undefined ? {} : { port: parsePort(values.port) }),
+        ...(values.insecure === undefined ? {} : { insecure: values.insecure }),
+      },
+    });
+  }
   const memory = await Memory.open(values.root === undefined ? config : { ...config, root: values.root });
   try {
     const owner = { userId: values.user, agentId: values.agent };
@@ -100,6 +120,27 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await memory.close();
   }
+}
+
+/** Runs until SIGTERM or SIGINT, then drains in-flight requests and closes the memory. */
+async function serve(config: Parameters<typeof startServer>[0]): Promise<number> {
+  const running = await startServer(config);
+  process.stdout.write(`listening on ${running.url}\n`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  process.stderr.write(`omnimem: ${signal}: finishing in-flight requests\n`);
+  await running.close();
+  // Whatever a library left running (a worker, a socket) must not keep a stopped server alive.
+  setTimeout(() => process.exit(0), 2000).unref();
+  return 0;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ValidationError(`--port must be an integer in 0..65535 (got ${JSON.stringify(text)})`);
+  return port;
 }
 
 function requireText(words: string[], what: string): string {

@@ -88,6 +88,39 @@ export const multimodalConfigSchema = z
     path: ["baseUrl"],
   });
 
+/** One API key of the HTTP server; `appId`/`projectId` confine it to that app or project. */
+export const apiKeySchema = z.preprocess(
+  // TOML and env JSON are written in snake_case (app_id); the schema's own names are camelCase.
+  (value) => {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+    const { app_id, project_id, ...rest } = value as Record<string, unknown>;
+    return { ...rest, ...(app_id === undefined ? {} : { appId: app_id }), ...(project_id === undefined ? {} : { projectId: project_id }) };
+  },
+  z
+    .object({
+      key: z.string().min(16, "an API key needs at least 16 characters"),
+      appId: segmentId.optional(),
+      projectId: segmentId.optional(),
+    })
+    .strict(),
+);
+
+/** `omnimem serve`: where it listens, who may call it, and how big a request may be. */
+export const serverConfigSchema = z
+  .object({
+    host: z.string().min(1).default("127.0.0.1"),
+    port: z.number().int().min(0).max(65_535).default(8000),
+    /** Empty: no authentication, allowed only on a loopback address (or with `insecure`). */
+    apiKeys: z.array(apiKeySchema).default([]),
+    /** Largest request body; a 50 MiB payload (multimodal.max_bytes) is about 67 MiB as base64. */
+    bodyLimitBytes: z.number().int().positive().default(80 * MiB),
+    /** Lets the server listen beyond loopback without API keys. */
+    insecure: z.boolean().default(false),
+    /** In-flight requests get this long to finish on SIGTERM/SIGINT before their connections are cut. */
+    shutdownTimeoutMs: z.number().int().min(0).default(30_000),
+  })
+  .strict();
+
 export const memoryConfigSchema = z
   .object({
     root: z.string().min(1).default(join(homedir(), ".omnimem")),
@@ -117,6 +150,7 @@ export const memoryConfigSchema = z
       })
       .strict()
       .default({ defaultMethod: "hybrid", defaultLimit: 10, rrfK: 60, annMinRows: 50_000 }),
+    server: serverConfigSchema.default(serverConfigSchema.parse({})),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
   })
   .strict();
@@ -126,3 +160,5 @@ export type MemoryConfig = z.output<typeof memoryConfigSchema>;
 export type EmbeddingConfig = z.output<typeof embeddingConfigSchema>;
 export type LlmConfig = z.output<typeof llmConfigSchema>;
 export type MultimodalConfig = z.output<typeof multimodalConfigSchema>;
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+export type ApiKeyConfig = z.output<typeof apiKeySchema>;

@@ -1,0 +1,466 @@
+/**
+ * The HTTP API as a Hono app over one Memory: EverOS's memory routes (add, flush, search, get)
+ * plus update, delete and history, with request ids, structured logs, metrics, API keys, a body
+ * limit and one error envelope. `startServer` (./start.ts) puts it on a port.
+ */
+import { randomUUID } from "node:crypto";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { z } from "zod";
+import type { ApiKeyConfig } from "../config/schema.js";
+import type { InputMessage } from "../ingest/messages.js";
+import { createLogger, type Logger } from "../log.js";
+import type { AddResult, Memory, OwnerOptions } from "../memory.js";
+import {
+  AuthError,
+  InternalError,
+  isOmnimemError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ValidationError,
+  type ErrorCode,
+  type OmnimemError,
+} from "../spec/errors.js";
+import type {
+  AddResponse,
+  DeleteResponse,
+  ErrorEnvelope,
+  FlushResponse,
+  GetResponse,
+  HistoryResponse,
+  MessageItem,
+  SearchResponse,
+  SuccessEnvelope,
+  UpdateResponse,
+} from "../spec/http.js";
+import type { MemoryItem, SearchFilter } from "../spec/types.js";
+import { ApiKeyAuth, type Access } from "./auth.js";
+import { healthReport, OMNIMEM_VERSION } from "./health.js";
+import { ServerMetrics } from "./metrics.js";
+import { openApiDocument } from "./openapi.js";
+import {
+  addRequestSchema,
+  deleteRequestSchema,
+  flushRequestSchema,
+  getRequestSchema,
+  historyRequestSchema,
+  searchRequestSchema,
+  updateRequestSchema,
+} from "./schemas.js";
+import { episodeWire, eventWire, factWire, memoryWire, partWire, searchWire, unprocessedWire } from "./wire.js";
+
+export interface AppOptions {
+  /** Empty or unset: no authentication (startServer allows that only on loopback, or with `insecure`). */
+  apiKeys?: readonly ApiKeyConfig[];
+  /** Largest request body; default 80 MiB. */
+  bodyLimitBytes?: number;
+  logger?: Logger;
+  /** Shared with the instrumented models; a fresh registry (observing `memory`) when unset. */
+  metrics?: ServerMetrics;
+  /** True while the server drains on shutdown: responses then ask clients to close the connection. */
+  draining?: () => boolean;
+}
+
+type AppEnv = { Variables: { requestId: string; access: Access; log: Logger } };
+type AppContext = Context<AppEnv>;
+
+const DEFAULT_BODY_LIMIT = 80 * 1024 * 1024;
+/** How much (at least; twice the body limit when that is more) of a refused request's body is read and dropped, and for how long, before the connection is closed instead. */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
+const DISCARD_MAX_MS = 5_000;
+const PREFIXES = ["/api/v1", "/api/v2"] as const;
+const MEMORY_ROUTES = ["add", "flush", "search", "get", "update", "delete", "history"] as const;
+/** Route labels for metrics: the known paths, everything else one label (no unbounded cardinality). */
+const KNOWN_PATHS = new Set<string>(["/health", "/metrics", "/openapi.json", ...PREFIXES.flatMap((prefix) => MEMORY_ROUTES.map((route) => `${prefix}/memory/${route}`))]);
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
+/** /get collects an owner's memories page by page before sorting; one page of the store. */
+const LIST_PAGE = 1000;
+
+export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const auth = new ApiKeyAuth(options.apiKeys ?? []);
+  const logger = (options.logger ?? createLogger(memory.config.logLevel)).child({ component: "server" });
+  const metrics =
+    options.metrics ??
+    (() => {
+      const fresh = new ServerMetrics();
+      fresh.observeMemory(memory);
+      return fresh;
+    })();
+  const defaults = { appId: memory.config.appId, projectId: memory.config.projectId };
+  const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  const discardLimit = Math.max(DISCARD_MAX_BYTES, 2 * limit);
+
+  app.use("*", async (c, next) => {
+    const offered = c.req.header("x-request-id");
+    const requestId = offered !== undefined && REQUEST_ID.test(offered) ? offered : randomUUID().replaceAll("-", "");
+    const log = logger.child({ request_id: requestId });
+    c.set("requestId", requestId);
+    c.set("log", log);
+    const started = performance.now();
+    const done = metrics.requestStarted();
+    try {
+      await next();
+    } finally {
+      done();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const status = c.res.status;
+    c.res.headers.set("x-request-id", requestId);
+    // A request refused before its body was read (401, 413): the client is still sending it. Reading
+    // it to the end (and dropping it) lets the client see the answer instead of a broken pipe and
+    // keeps the connection usable; past a bound the connection is closed instead.
+    const unread = status >= 400 && c.req.raw.body !== null && !c.req.raw.bodyUsed && !(await discardBody(c.req.raw, discardLimit));
+    if (options.draining?.() === true || unread) c.res.headers.set("connection", "close");
+    metrics.request(c.req.method, KNOWN_PATHS.has(c.req.path) ? c.req.path : "other", status, seconds);
+    const fields = { method: c.req.method, path: c.req.path, status, duration_ms: Math.round(seconds * 10_000) / 10 };
+    if (status >= 500) log.error(fields, "request failed");
+    else log.info(fields, "request");
+  });
+
+  app.onError((error, c) => errorResponse(c as AppContext, error));
+  app.notFound((c) => errorResponse(c as AppContext, new NotFoundError(`no route ${c.req.method} ${c.req.path}`)));
+
+  // Authentication before the body is read: an unknown caller cannot make the server parse or keep anything.
+  app.use("/api/*", async (c, next) => {
+    c.set("access", auth.authenticate(c.req.header("authorization")));
+    await next();
+  });
+  app.use("/metrics", async (c, next) => {
+    c.set("access", auth.authenticate(c.req.header("authorization")));
+    await next();
+  });
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: limit,
+      onError: (c) =>
+        errorResponse(c as AppContext, new PayloadTooLargeError(`the request body is over the server's limit of ${limit} bytes`, { details: { limit } })),
+    }),
+  );
+
+  app.get("/health", (c) => c.json(healthReport(memory)));
+  app.get("/openapi.json", (c) => c.json(openApiDocument(OMNIMEM_VERSION)));
+  app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "content-type": metrics.contentType }));
+
+  const scopeOf = (c: AppContext, body: { app_id?: string | undefined; project_id?: string | undefined }) => {
+    const scope = { appId: body.app_id ?? defaults.appId, projectId: body.project_id ?? defaults.projectId };
+    ApiKeyAuth.authorize(c.get("access"), scope.appId, scope.projectId);
+    return scope;
+  };
+
+  /** A memory named by id, visible only inside the scope the caller may reach (and names, when it does). */
+  const memoryInScope = async (c: AppContext, body: { memory_id: string; app_id?: string | undefined; project_id?: string | undefined }) => {
+    const item = await memory.get(body.memory_id);
+    if (item === null || (body.app_id !== undefined && body.app_id !== item.appId) || (body.project_id !== undefined && body.project_id !== item.projectId)) {
+      throw new NotFoundError(`memory ${body.memory_id} not found`, { details: { memory_id: body.memory_id } });
+    }
+    ApiKeyAuth.authorize(c.get("access"), item.appId, item.projectId);
+    return item;
+  };
+
+  for (const prefix of PREFIXES) {
+    const route = (name: (typeof MEMORY_ROUTES)[number]) => `${prefix}/memory/${name}`;
+
+    app.post(route("add"), async (c) => {
+      const body = parseBody(addRequestSchema, await readJson(c));
+      const scope = scopeOf(c, body);
+      const owner = ownerOfAdd(body);
+      let result: AddResult;
+      try {
+        result = await memory.add(body.messages.map(toInputMessage), {
+          ...scope,
+          ...owner,
+          sessionId: body.session_id,
+          ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+          flush: body.sync === true,
+        });
+      } catch (error) {
+        if (isOmnimemError(error) && error.httpStatus === 415) metrics.parseRejected(error.code);
+        throw error;
+      }
+      metrics.parsed(result.parts);
+      const data: AddResponse = {
+        message_count: body.messages.length,
+        status: result.episodes.length > 0 ? "extracted" : "accumulated",
+        parts: result.parts.map(partWire),
+      };
+      if (result.results.length > 0) data.memories = result.results.map(eventWire);
+      return success(c, data);
+    });
+
+    app.post(route("flush"), async (c) => {
+      const body = parseBody(flushRequestSchema, await readJson(c));
+      const scope = scopeOf(c, body);
+      const named = ownerOf(body);
+      // EverOS clients flush by session alone: then every owner with turns pending in it.
+      const owners = named ?? (await memory.sessionOwners({ ...scope, sessionId: body.session_id }));
+      const results: AddResult[] = [];
+      for (const owner of Array.isArray(owners) ? owners : [owners]) {
+        results.push(await memory.flush({ ...scope, ...owner, sessionId: body.session_id }));
+      }
+      const episodes = results.flatMap((result) => result.episodes);
+      const data: FlushResponse = {
+        status: episodes.length > 0 ? "extracted" : "no_extraction",
+        memories: results.flatMap((result) => result.results.map(eventWire)),
+      };
+      return success(c, data);
+    });
+
+    app.post(route("search"), async (c) => {
+      const body = parseBody(searchRequestSchema, await readJson(c));
+      const scope = scopeOf(c, body);
+      const owner = ownerOf(body)!;
+      const filters = combineFilters(body.filters as SearchFilter | null | undefined, body.session_id === undefined ? undefined : { session_id: body.session_id });
+      const { results } = await memory.search(body.query, {
+        ...scope,
+        ...owner,
+        ...(body.method === undefined ? {} : { method: body.method }),
+        ...(body.top_k === undefined || body.top_k === -1 ? {} : { limit: body.top_k }),
+        ...(filters === undefined ? {} : { filters }),
+        ...(body.min_score === undefined || body.min_score === null ? {} : { threshold: body.min_score }),
+      });
+      // EverOS returns a session's buffered turns when the search names one session.
+      const filterSession = body.filters?.session_id;
+      const pendingSession = body.session_id ?? (typeof filterSession === "string" ? filterSession : undefined);
+      const pending =
+        pendingSession === undefined || !SEGMENT.test(pendingSession)
+          ? []
+          : (await memory.pendingTurns({ ...scope, ...owner, sessionId: pendingSession })).map((turn) =>
+              unprocessedWire(turn, { ...scope, sessionId: pendingSession }),
+            );
+      const data: SearchResponse = { ...searchWire(results), unprocessed_messages: pending };
+      return success(c, data);
+    });
+
+    app.post(route("get"), async (c) => {
+      const body = parseBody(getRequestSchema, await readJson(c));
+      const scope = scopeOf(c, body);
+      const owner = ownerOf(body)!;
+      const filters = combineFilters(body.filters as SearchFilter | null | undefined, body.memory_type === undefined ? undefined : { kind: body.memory_type });
+      const all: MemoryItem[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await memory.getAll({
+          ...scope,
+          ...owner,
+          limit: LIST_PAGE,
+          ...(cursor === undefined ? {} : { cursor }),
+          ...(filters === undefined ? {} : { filters }),
+        });
+        all.push(...page.results);
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      const sortBy = body.sort_by ?? "timestamp";
+      const key = (item: MemoryItem) => Date.parse(sortBy === "timestamp" ? item.timestamp : sortBy === "created_at" ? item.createdAt : item.updatedAt);
+      const direction = (body.sort_order ?? "desc") === "desc" ? -1 : 1;
+      all.sort((a, b) => direction * (key(a) - key(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+      const pageSize = body.page_size ?? 20;
+      const start = ((body.page ?? 1) - 1) * pageSize;
+      const items = all.slice(start, start + pageSize);
+      const data: GetResponse = {
+        episodes: items.filter((item) => item.kind === "episode").map((item) => episodeWire(item)),
+        facts: items.filter((item) => item.kind === "fact").map((item) => factWire(item)),
+        total_count: all.length,
+        count: items.length,
+      };
+      return success(c, data);
+    });
+
+    app.post(route("update"), async (c) => {
+      const body = parseBody(updateRequestSchema, await readJson(c));
+      await memoryInScope(c, body);
+      await memory.update(body.memory_id, {
+        ...(body.text === undefined ? {} : { text: body.text }),
+        ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+      });
+      const updated = await memory.get(body.memory_id);
+      if (updated === null) throw new NotFoundError(`memory ${body.memory_id} not found`, { details: { memory_id: body.memory_id } });
+      const data: UpdateResponse = memoryWire(updated);
+      return success(c, data);
+    });
+
+    app.post(route("delete"), async (c) => {
+      const body = parseBody(deleteRequestSchema, await readJson(c));
+      let data: DeleteResponse;
+      if (body.memory_id !== undefined) {
+        await memoryInScope(c, { ...body, memory_id: body.memory_id });
+        await memory.delete(body.memory_id);
+        data = { deleted: 1 };
+      } else {
+        const { deleted } = await memory.deleteAll({ ...scopeOf(c, body), ...ownerOf(body)! });
+        data = { deleted };
+      }
+      return success(c, data);
+    });
+
+    app.post(route("history"), async (c) => {
+      const body = parseBody(historyRequestSchema, await readJson(c));
+      const current = await memory.get(body.memory_id);
+      if (current !== null) await memoryInScope(c, body);
+      const access = c.get("access");
+      // A deleted memory's history carries no scope: only a key confined to nothing may read it.
+      const restricted = current === null && (access.appId !== undefined || access.projectId !== undefined || body.app_id !== undefined || body.project_id !== undefined);
+      const history = restricted ? [] : await memory.history(body.memory_id);
+      if (current === null && history.length === 0) {
+        throw new NotFoundError(`memory ${body.memory_id} not found`, { details: { memory_id: body.memory_id } });
+      }
+      const data: HistoryResponse = { memory_id: body.memory_id, history };
+      return success(c, data);
+    });
+  }
+
+  return app;
+}
+
+/** Reads a request body to its end without keeping it; false when it is too large, too slow or already taken. */
+async function discardBody(request: Request, maxBytes: number): Promise<boolean> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  const body = request.body;
+  if (body === null || body.locked || declared > maxBytes) return false;
+  const reader = body.getReader();
+  const timer = setTimeout(() => void reader.cancel().catch(() => undefined), DISCARD_MAX_MS);
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return true;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel();
+        return false;
+      }
+    }
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function success<T>(c: AppContext, data: T): Response {
+  const envelope: SuccessEnvelope<T> = { request_id: c.get("requestId"), data };
+  return c.json(envelope);
+}
+
+function errorResponse(c: AppContext, error: unknown): Response {
+  const requestId = c.get("requestId") ?? randomUUID().replaceAll("-", "");
+  const log = c.get("log");
+  const known = toOmnimemError(error);
+  const status = known?.httpStatus ?? 500;
+  if (known === undefined || status >= 500) log?.error({ err: error }, known === undefined ? "unexpected error" : known.message);
+  const code: ErrorCode = known?.code ?? "INTERNAL";
+  // An unexpected error's message may name internals: it goes to the log, the caller gets the request id.
+  const message =
+    known === undefined || code === "INTERNAL" ? `internal error; the server log has the details (request_id ${requestId})` : known.message;
+  const envelope: ErrorEnvelope = {
+    request_id: requestId,
+    error: { code, message, timestamp: new Date().toISOString(), path: c.req.path },
+  };
+  if (known !== undefined && code !== "INTERNAL" && known.details !== undefined) envelope.error.details = known.details;
+  const headers: Record<string, string> = { "x-request-id": requestId };
+  if (status === 401) headers["www-authenticate"] = 'Bearer realm="omnimem"';
+  if (status === 503 && known?.isRetryable === true) headers["retry-after"] = "1";
+  return c.json(envelope, status as 500, headers);
+}
+
+/** Hono's own exceptions (a malformed request it refused) in the error table's terms. */
+function toOmnimemError(error: unknown): OmnimemError | undefined {
+  if (isOmnimemError(error)) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return new PayloadTooLargeError(error.message || "the request body is too large");
+    if (error.status === 401) return new AuthError("UNAUTHORIZED", error.message || "unauthorized");
+    if (error.status < 500) return new ValidationError(error.message || "bad request");
+    return new InternalError(error.message, { cause: error });
+  }
+  return undefined;
+}
+
+async function readJson(c: AppContext): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") throw new ValidationError("the request body is empty: send a JSON object", { details: { path: "" } });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ValidationError(`the request body is not valid JSON: ${(error as Error).message}`, { details: { path: "" } });
+  }
+}
+
+/** The first problem only, as EverOS words it: `<message>: <dotted path>`. */
+function parseBody<Schema extends z.ZodType>(schema: Schema, value: unknown): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = mostSpecific(result.error.issues[0]!);
+  const path = issue.path.map(String).join(".");
+  throw new ValidationError(path === "" ? issue.message : `${issue.message}: ${path}`, { details: { path } });
+}
+
+/**
+ * A union's own issue says only "Invalid input"; the branch that got furthest (content given
+ * as an array whose item is wrong) says what is wrong and where.
+ */
+function mostSpecific(issue: z.core.$ZodIssue): { message: string; path: PropertyKey[] } {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
+  let best: { message: string; path: PropertyKey[] } | undefined;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (first === undefined) continue;
+    const candidate = mostSpecific(first);
+    if (best === undefined || candidate.path.length > best.path.length) best = candidate;
+  }
+  return best === undefined ? issue : { message: best.message, path: [...issue.path, ...best.path] };
+}
+
+function ownerOf(body: { user_id?: string | undefined; agent_id?: string | undefined }): OwnerOptions | undefined {
+  if (body.user_id === undefined && body.agent_id === undefined) return undefined;
+  const owner: OwnerOptions = {};
+  if (body.user_id !== undefined) owner.userId = body.user_id;
+  if (body.agent_id !== undefined) owner.agentId = body.agent_id;
+  return owner;
+}
+
+/** `user_id` when given; else the sender of the first role:user message; else `agent_id`. */
+function ownerOfAdd(body: z.output<typeof addRequestSchema>): OwnerOptions {
+  if (body.user_id !== undefined) return ownerOf(body)!;
+  const index = body.messages.findIndex((message) => message.role === "user" && message.sender_id !== undefined);
+  if (index >= 0) {
+    const sender = body.messages[index]!.sender_id!;
+    if (!SEGMENT.test(sender)) {
+      throw new ValidationError(
+        `sender ${JSON.stringify(sender)} cannot own memories (1-128 letters, digits and . _ @ + -, starting with a letter or digit); pass user_id: messages.${index}.sender_id`,
+        { details: { path: `messages.${index}.sender_id` } },
+      );
+    }
+    return { userId: sender, ...(body.agent_id === undefined ? {} : { agentId: body.agent_id }) };
+  }
+  if (body.agent_id !== undefined) return { agentId: body.agent_id };
+  throw new ValidationError("name the owner: user_id, agent_id, or a sender_id on a role:user message: user_id", { details: { path: "user_id" } });
+}
+
+function toInputMessage(message: MessageItem): InputMessage {
+  const input: InputMessage = {
+    role: message.role,
+    content:
+      typeof message.content === "string"
+        ? message.content
+        : message.content.map((item) => {
+            const clean: Record<string, unknown> = { type: item.type };
+            for (const field of ["text", "uri", "base64", "ext", "name"] as const) {
+              const value = item[field];
+              if (value !== undefined && value !== null) clean[field] = value;
+            }
+            return clean;
+          }),
+    timestamp: message.timestamp,
+  };
+  if (message.sender_id !== undefined) input.sender_id = message.sender_id;
+  return input;
+}
+
+function combineFilters(a: SearchFilter | null | undefined, b: SearchFilter | undefined): SearchFilter | undefined {
+  if (a === undefined || a === null) return b;
+  if (b === undefined) return a;
+  return { AND: [a, b] };
+}

@@ -1,0 +1,81 @@
+import { createRequire } from "node:module";
+import type { Memory } from "../memory.js";
+import { LIBREOFFICE_INSTALL_HINT, detectSoffice } from "../parse/office/libreoffice.js";
+import { detectPocketsphinx } from "../providers/transcription/pocketsphinx-transcriber.js";
+import type { CapabilityReport, HealthReport } from "../spec/http.js";
+
+/** The package's version, read once (src/server and dist/server both sit two levels below it). */
+export const OMNIMEM_VERSION: string = (() => {
+  try {
+    return (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+})();
+
+/** What the memory can do now, and for each missing piece what would add it. */
+export function healthReport(memory: Memory): HealthReport {
+  const { config } = memory;
+  const { multimodal } = config;
+  const vision = multimodal.model;
+  const soffice = detectSoffice();
+  const pocketsphinx = multimodal.transcriptionModel === undefined ? detectPocketsphinx() : undefined;
+
+  const llm: CapabilityReport =
+    memory.mode === "llm"
+      ? { state: "enabled", detail: `extraction, boundaries and agentic search with ${config.llm?.model ?? "a configured chat model"}` }
+      : {
+          state: "local",
+          detail: "local mode: rule-based episodes stored verbatim, no facts; agentic search is hybrid",
+          enable: "set [llm] model and base_url (OMNIMEM_LLM__MODEL, OMNIMEM_LLM__BASE_URL, OMNIMEM_LLM__API_KEY)",
+        };
+  const multimodalReport: CapabilityReport =
+    vision !== undefined
+      ? { state: "enabled", detail: `images and scanned pages described by ${vision}` }
+      : {
+          state: "local",
+          detail: multimodal.ocr ? "local parsers; images and scanned pages through local OCR" : "local parsers; no image reading",
+          enable: "set [multimodal] model and base_url (OMNIMEM_MULTIMODAL__MODEL, OMNIMEM_MULTIMODAL__BASE_URL) for a vision model",
+        };
+  const embedding: CapabilityReport =
+    config.embedding !== undefined
+      ? { state: "enabled", detail: `${config.embedding.model} at the configured endpoint` }
+      : {
+          state: "local",
+          detail: `local hashed embedder (${config.localEmbedding.dimensions} dimensions): matches words, not meaning`,
+          enable: "set [embedding] model and base_url (OMNIMEM_EMBEDDING__MODEL, OMNIMEM_EMBEDDING__BASE_URL) for semantic recall",
+        };
+  const ocr: CapabilityReport = multimodal.ocr
+    ? { state: "enabled", detail: "tesseract.js with its bundled English data" }
+    : { state: "unavailable", detail: "local OCR is turned off", enable: "set OMNIMEM_MULTIMODAL__OCR=true" };
+  const office: CapabilityReport =
+    soffice !== undefined
+      ? { state: "enabled", detail: `LibreOffice at ${soffice}` }
+      : {
+          state: "local",
+          detail: "built-in readers for docx, xlsx, pptx, odt, ods, odp and rtf; no legacy doc, xls or ppt",
+          enable: LIBREOFFICE_INSTALL_HINT,
+        };
+  const audio: CapabilityReport =
+    multimodal.transcriptionModel !== undefined
+      ? { state: "enabled", detail: `transcription by ${multimodal.transcriptionModel}` }
+      : pocketsphinx !== undefined
+        ? {
+            state: "local",
+            detail: `local recognition with pocketsphinx at ${pocketsphinx.recognizer.path}`,
+            enable: "set [multimodal] transcription_model (OMNIMEM_MULTIMODAL__TRANSCRIPTION_MODEL) for better transcripts",
+          }
+        : {
+            state: "unavailable",
+            detail: "no speech-to-text: audio items are refused (415 CAPABILITY_UNAVAILABLE)",
+            enable:
+              "set [multimodal] transcription_model and base_url (OMNIMEM_MULTIMODAL__TRANSCRIPTION_MODEL), " +
+              "or install pocketsphinx (apt-get install pocketsphinx pocketsphinx-en-us ffmpeg)",
+          };
+  return {
+    status: "ok",
+    version: OMNIMEM_VERSION,
+    mode: memory.mode,
+    capabilities: { llm, multimodal: multimodalReport, embedding, ocr, office, audio },
+  };
+}
