@@ -14,6 +14,7 @@ describe("configFromEnv", () => {
       OMNIMEM_MULTIMODAL__API_KEY: "12345",
       OMNIMEM_BOUNDARY__IDLE_FLUSH_SECONDS: "30",
       PATH: "/usr/bin",
+      OMNIMEM_CORPUS_DIR: "/work/shared/corpus",
     });
     expect(config).toEqual({
       root: "/data/omnimem",

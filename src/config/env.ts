@@ -6,8 +6,8 @@ const PREFIX = "OMNIMEM_";
 /**
  * Configuration from the environment: `OMNIMEM_ROOT`, and `OMNIMEM_<SECTION>__<KEY>` for a key
  * of a section (`OMNIMEM_MULTIMODAL__FILE_URI_ALLOW_DIRS='["/srv/uploads"]'`). Lists, numbers
- * and booleans are written as JSON; anything else is a string. Unknown names are errors, so a
- * typo does not silently leave a default in place.
+ * and booleans are written as JSON; anything else is a string. An unknown section or key is an
+ * error, so a typo does not silently leave a default in place.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv): MemoryConfigInput {
   const config: Record<string, unknown> = {};
@@ -18,6 +18,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): MemoryConfigInput {
     const [section, key, extra] = rest.split("__");
     if (extra !== undefined || section === undefined || section === "") continue;
     const value = jsonOrString(raw);
+    // OMNIMEM_ names without a section are only settings when the schema has them (OMNIMEM_ROOT);
+    // others (OMNIMEM_CORPUS_DIR for the test corpus) belong to someone else.
+    if (key === undefined && !(camel(section) in memoryConfigSchema.shape)) continue;
     if (key === undefined) {
       config[camel(section)] = value;
       origins.set(camel(section), raw);
