@@ -246,3 +246,20 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
 export function errorName(error: unknown): string | undefined {
   return error instanceof Error || error instanceof DOMException ? error.name : undefined;
 }
+
+/**
+ * How a model endpoint's final failure is reported: "<Kind> request to <endpoint> (model M)
+ * failed after N attempts: <status>: <detail>", with the redacted URL actually called.
+ */
+export function endpointFailureReport(
+  kind: string,
+  endpoint: string,
+  model: string,
+): Pick<WithRetriesOptions, "describe" | "details"> {
+  const where = (failed: FailedCall) => (failed.failure.url === undefined ? endpoint : redactUrl(failed.failure.url));
+  return {
+    describe: (failed) =>
+      `${kind} request to ${where(failed)} (model ${model}) failed${attemptsPhrase(failed)}: ${failed.failure.status}: ${failed.failure.detail}`,
+    details: (failed) => ({ endpoint: where(failed), model, status: failed.failure.status }),
+  };
+}

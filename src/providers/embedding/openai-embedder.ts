@@ -11,14 +11,14 @@ import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { Embedder } from "../../spec/embedder.js";
 import { InternalError, ProviderError } from "../../spec/errors.js";
 import {
-  attemptsPhrase,
   integerOption,
   redactUrl,
   resolveRetrySettings,
   secretsOf,
   withRetries,
-  type FailedCall,
-  type RetrySettings, type RetrySettingsInput
+  type RetrySettings,
+  type RetrySettingsInput,
+  endpointFailureReport,
 } from "../retry.js";
 
 /** Any AI SDK embedding model instance (the SDK's string model ids are not accepted here). */
@@ -144,16 +144,11 @@ export class OpenAICompatibleEmbedder implements Embedder {
       ...this.retry,
       ...(abortSignal === undefined ? {} : { abortSignal }),
       secrets: this.secrets,
-      describe: (failed) =>
-        `Embedding request to ${this.where(failed)} (model ${this.model}) failed${attemptsPhrase(failed)}: ${failed.failure.status}: ${failed.failure.detail}`,
-      details: (failed) => ({ endpoint: this.where(failed), model: this.model, status: failed.failure.status }),
+      ...endpointFailureReport("Embedding", this.endpoint, this.model),
     });
     return this.toVectors(raw, values.length);
   }
 
-  private where(failed: FailedCall): string {
-    return failed.failure.url === undefined ? this.endpoint : redactUrl(failed.failure.url);
-  }
 
   private async attempt(values: string[], signal: AbortSignal): Promise<number[][]> {
     const dimensions = this.configuredDimensions;

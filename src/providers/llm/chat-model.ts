@@ -30,7 +30,6 @@ import { createLogger, type Logger } from "../../log.js";
 import { ProviderError } from "../../spec/errors.js";
 import type { JsonRequest, ModelUsage, StructuredModel } from "../../spec/llm.js";
 import {
-  attemptsPhrase,
   errorName,
   integerOption,
   redactUrl,
@@ -38,8 +37,9 @@ import {
   scrubSecrets,
   secretsOf,
   withRetries,
-  type FailedCall,
-  type RetrySettings, type RetrySettingsInput
+  type RetrySettings,
+  type RetrySettingsInput,
+  endpointFailureReport,
 } from "../retry.js";
 
 /** Any AI SDK language model instance (the SDK's string model ids are not accepted here). */
@@ -300,16 +300,11 @@ export class ChatModel implements StructuredModel {
         ...this.retry,
         ...(abortSignal === undefined ? {} : { abortSignal }),
         secrets: this.secrets,
-        describe: (failed) =>
-          `Chat request to ${this.where(failed)} (model ${this.modelName}) failed${attemptsPhrase(failed)}: ${failed.failure.status}: ${failed.failure.detail}`,
-        details: (failed) => ({ endpoint: this.where(failed), model: this.modelName, status: failed.failure.status }),
+        ...endpointFailureReport("Chat", this.endpoint, this.modelName),
       },
     );
   }
 
-  private where(failed: FailedCall): string {
-    return failed.failure.url === undefined ? this.endpoint : redactUrl(failed.failure.url);
-  }
 
   private prepareSchema(schema: z.ZodType): PreparedSchema {
     let prepared = this.schemas.get(schema);

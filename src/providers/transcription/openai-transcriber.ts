@@ -13,13 +13,13 @@ import { APICallError } from "ai";
 import { ProviderError } from "../../spec/errors.js";
 import type { Transcriber } from "../../spec/parser.js";
 import {
-  attemptsPhrase,
   redactUrl,
   resolveRetrySettings,
   secretsOf,
   withRetries,
-  type FailedCall,
-  type RetrySettings, type RetrySettingsInput
+  type RetrySettings,
+  type RetrySettingsInput,
+  endpointFailureReport,
 } from "../retry.js";
 
 export interface OpenAICompatibleTranscriberOptions extends RetrySettingsInput {
@@ -73,15 +73,10 @@ export class OpenAICompatibleTranscriber implements Transcriber {
       ...this.retry,
       ...(request.abortSignal === undefined ? {} : { abortSignal: request.abortSignal }),
       secrets: this.secrets,
-      describe: (failed) =>
-        `Transcription request to ${this.where(failed)} (model ${this.model}) failed${attemptsPhrase(failed)}: ${failed.failure.status}: ${failed.failure.detail}`,
-      details: (failed) => ({ endpoint: this.where(failed), model: this.model, status: failed.failure.status }),
+      ...endpointFailureReport("Transcription", this.endpoint, this.model),
     });
   }
 
-  private where(failed: FailedCall): string {
-    return failed.failure.url === undefined ? this.endpoint : redactUrl(failed.failure.url);
-  }
 
   private async attempt(
     request: { audio: Uint8Array; mediaType: string; fileName: string },

@@ -17,14 +17,14 @@ import type { VisionModel } from "../../spec/parser.js";
 import type { AISDKLanguageModel } from "../llm/chat-model.js";
 import { stripReasoning } from "../llm/chat-model.js";
 import {
-  attemptsPhrase,
   integerOption,
   redactUrl,
   resolveRetrySettings,
   secretsOf,
   withRetries,
-  type FailedCall,
-  type RetrySettings, type RetrySettingsInput
+  type RetrySettings,
+  type RetrySettingsInput,
+  endpointFailureReport,
 } from "../retry.js";
 
 /** What an image parser asks for when it has nothing more specific to say. */
@@ -159,14 +159,9 @@ export class OpenAICompatibleVisionModel implements VisionModel {
         ...this.retry,
         ...(request.abortSignal === undefined ? {} : { abortSignal: request.abortSignal }),
         secrets: this.secrets,
-        describe: (failed) =>
-          `Vision request to ${this.where(failed)} (model ${this.modelName}) failed${attemptsPhrase(failed)}: ${failed.failure.status}: ${failed.failure.detail}`,
-        details: (failed) => ({ endpoint: this.where(failed), model: this.modelName, status: failed.failure.status }),
+        ...endpointFailureReport("Vision", this.endpoint, this.modelName),
       },
     );
   }
 
-  private where(failed: FailedCall): string {
-    return failed.failure.url === undefined ? this.endpoint : redactUrl(failed.failure.url);
-  }
 }
