@@ -17,6 +17,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { OmnimemClient } from "../src/client/index.js";
 import type { SearchMethod } from "../src/spec/types.js";
+import { seededRandom } from "./synthetic-text.js";
 
 const { values } = parseArgs({
   options: {
@@ -59,17 +60,6 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))]!;
 }
 
-/** A deterministic generator, so two runs send the same mix. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function startServer(root: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("OMNIMEM_")));
@@ -109,7 +99,7 @@ async function timed<T>(operation: Operation, call: () => Promise<T>): Promise<T
 }
 
 async function runClient(index: number, client: OmnimemClient, deadline: number): Promise<void> {
-  const next = random(index + 1);
+  const next = seededRandom(index + 1);
   const user = `user${index}`;
   let sessionNumber = 0;
   let turnsInSession = 0;
@@ -169,7 +159,7 @@ async function verify(client: OmnimemClient): Promise<{ missing: Acknowledged[];
     const [user, session] = key.split("|") as [string, string];
     pending += (await client.search({ user_id: user, query: "note", session_id: session })).unprocessed_messages.length;
   }
-  const sample = random(99);
+  const sample = seededRandom(99);
   const searchMisses: Acknowledged[] = [];
   for (let i = 0; i < Math.min(SEARCH_SAMPLE, acknowledged.length); i++) {
     const turn = acknowledged[Math.floor(sample() * acknowledged.length)]!;

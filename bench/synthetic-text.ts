@@ -6,7 +6,8 @@
 const SUBJECTS = ["I", "My sister", "Our team", "My landlord", "The doctor", "My manager", "Alex", "Sam", "My daughter", "The coach"];
 const VERBS = ["mentioned", "booked", "cancelled", "prefers", "bought", "planned", "forgot", "recommended", "moved", "finished"];
 
-function rng(seed: number): () => number {
+/** A small deterministic generator (mulberry32), so two benchmark runs see the same data. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -30,7 +31,7 @@ function vocabulary(size: number, random: () => number): string[] {
 }
 
 export function makeCorpus(n: number, seed: number): string[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const words = vocabulary(20_000, random);
   const zipf = () => words[Math.floor(Math.pow(random(), 2.2) * words.length)]!;
   return Array.from({ length: n }, () => {
@@ -43,7 +44,7 @@ export function makeCorpus(n: number, seed: number): string[] {
 
 /** Queries of 3-5 words taken from one stored memory (its index is `source`). */
 export function makeQueries(corpus: string[], count: number, seed: number): { text: string; source: number }[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const source = Math.floor(random() * corpus.length);
     const words = corpus[source]!.replace(/\.$/, "").split(" ").slice(3);
