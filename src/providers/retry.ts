@@ -22,6 +22,17 @@ export interface RetrySettings {
   retryMaxDelayMs: number;
 }
 
+/** Where an OpenAI-compatible endpoint is and how to call it; every provider built from config takes these. */
+export interface EndpointOptions {
+  /** E.g. `https://api.openai.com/v1` or `http://localhost:11434/v1`. */
+  baseURL: string;
+  apiKey?: string;
+  /** Model name sent to the endpoint. */
+  model: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+}
+
 /** The retry options every model provider takes; unset fields fall back to the provider's defaults. */
 export interface RetrySettingsInput {
   /** Retries after the first attempt, for 429, 408/409, 5xx, timeouts and network errors. Default 3. */

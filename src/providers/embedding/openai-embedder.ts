@@ -19,6 +19,7 @@ import {
   type RetrySettings,
   type RetrySettingsInput,
   endpointFailureReport,
+  type EndpointOptions,
 } from "../retry.js";
 
 /** Any AI SDK embedding model instance (the SDK's string model ids are not accepted here). */
@@ -31,15 +32,7 @@ export interface OpenAICompatibleEmbedderCommonOptions extends RetrySettingsInpu
   batchSize?: number;
 }
 
-export interface OpenAICompatibleEmbedderEndpointOptions extends OpenAICompatibleEmbedderCommonOptions {
-  /** E.g. `https://api.openai.com/v1` or `http://localhost:11434/v1`. */
-  baseURL: string;
-  apiKey?: string;
-  /** Model name sent to the endpoint; also the embedder's `model`. */
-  model: string;
-  /** Extra request headers. */
-  headers?: Record<string, string>;
-}
+export interface OpenAICompatibleEmbedderEndpointOptions extends OpenAICompatibleEmbedderCommonOptions, EndpointOptions {}
 
 export interface OpenAICompatibleEmbedderModelOptions extends OpenAICompatibleEmbedderCommonOptions {
   /** An AI SDK embedding model, e.g. `openai.embedding("text-embedding-3-small")`. */

@@ -40,6 +40,7 @@ import {
   type RetrySettings,
   type RetrySettingsInput,
   endpointFailureReport,
+  type EndpointOptions,
 } from "../retry.js";
 
 /** Any AI SDK language model instance (the SDK's string model ids are not accepted here). */
@@ -61,15 +62,7 @@ export interface ChatModelCommonOptions extends RetrySettingsInput {
   logger?: Logger;
 }
 
-export interface ChatModelConfig extends ChatModelCommonOptions {
-  /** E.g. `https://api.openai.com/v1` or `http://localhost:11434/v1`. */
-  baseURL: string;
-  apiKey?: string;
-  /** Model name sent to the endpoint; also `modelName`. */
-  model: string;
-  /** Extra request headers. */
-  headers?: Record<string, string>;
-}
+export interface ChatModelConfig extends ChatModelCommonOptions, EndpointOptions {}
 
 export interface ChatModelInstanceOptions extends ChatModelCommonOptions {
   /** An AI SDK language model, e.g. `openai.chat("gpt-4o-mini")`. */

@@ -20,20 +20,15 @@ import {
   type RetrySettings,
   type RetrySettingsInput,
   endpointFailureReport,
+  type EndpointOptions,
 } from "../retry.js";
 
-export interface OpenAICompatibleTranscriberOptions extends RetrySettingsInput {
-  /** E.g. `https://api.openai.com/v1` or `http://localhost:8080/v1`. */
-  baseURL: string;
-  apiKey?: string;
-  /** Model name sent to the endpoint, e.g. "whisper-1". */
-  model: string;
+/** `model` is the transcription model, e.g. "whisper-1". */
+export interface OpenAICompatibleTranscriberOptions extends RetrySettingsInput, EndpointOptions {
   /** ISO-639-1 language of the audio ("en"); unset lets the model detect it. */
   language?: string;
   /** Optional text to guide the model's style or vocabulary. */
   prompt?: string;
-  /** Extra request headers. */
-  headers?: Record<string, string>;
   /** The fetch to use (tests, proxies). Default: the global fetch. */
   fetch?: typeof fetch;
 }

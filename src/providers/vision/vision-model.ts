@@ -25,6 +25,7 @@ import {
   type RetrySettings,
   type RetrySettingsInput,
   endpointFailureReport,
+  type EndpointOptions,
 } from "../retry.js";
 
 /** What an image parser asks for when it has nothing more specific to say. */
@@ -57,15 +58,7 @@ export interface VisionModelCommonOptions extends RetrySettingsInput {
   temperature?: number | null;
 }
 
-export interface VisionModelConfig extends VisionModelCommonOptions {
-  /** E.g. `https://api.openai.com/v1` or `http://localhost:11434/v1`. */
-  baseURL: string;
-  apiKey?: string;
-  /** Model name sent to the endpoint (the configured one, always); also `modelName`. */
-  model: string;
-  /** Extra request headers. */
-  headers?: Record<string, string>;
-}
+export interface VisionModelConfig extends VisionModelCommonOptions, EndpointOptions {}
 
 export interface VisionModelInstanceOptions extends VisionModelCommonOptions {
   /** An AI SDK language model that accepts image input, e.g. `openai.chat("gpt-4o-mini")`. */
