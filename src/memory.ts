@@ -311,10 +311,8 @@ export class Memory {
     this.requireReady();
     const { appId, projectId } = this.appAndProject(options);
     const sessionId = assertSegmentId(options.sessionId, "sessionId");
-    const keys = await this.buffer.idleSessions(Number.MAX_SAFE_INTEGER);
-    return keys
-      .filter((key) => key.sessionId === sessionId && key.scope.appId === appId && key.scope.projectId === projectId)
-      .map((key) => (key.scope.ownerType === "user" ? { userId: key.scope.ownerId } : { agentId: key.scope.ownerId }));
+    const keys = await this.buffer.ownersOf(appId, projectId, sessionId);
+    return keys.map((key) => (key.scope.ownerType === "user" ? { userId: key.scope.ownerId } : { agentId: key.scope.ownerId }));
   }
 
   /** infer: false — each turn becomes an episode as it is, with no model involved. */

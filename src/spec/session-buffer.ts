@@ -37,4 +37,6 @@ export interface SessionBuffer {
   setJudgedCount(key: SessionKey, count: number): Promise<void>;
   /** Sessions with pending turns and no activity since `before` (epoch ms). */
   idleSessions(before: number): Promise<SessionKey[]>;
+  /** The buffers (one per owner) holding pending turns of this session. */
+  ownersOf(appId: string, projectId: string, sessionId: string): Promise<SessionKey[]>;
 }

@@ -92,10 +92,29 @@ export class SqliteSessionBuffer implements SessionBuffer {
            SELECT 1 FROM session_buffer b WHERE b.app_id = s.app_id AND b.project_id = s.project_id
              AND b.owner_type = s.owner_type AND b.owner_id = s.owner_id AND b.session_id = s.session_id)`,
       )
-      .all(before) as { app_id: string; project_id: string; owner_type: "user" | "agent"; owner_id: string; session_id: string }[];
-    return rows.map((row) => ({
-      scope: { appId: row.app_id, projectId: row.project_id, ownerType: row.owner_type, ownerId: row.owner_id },
-      sessionId: row.session_id,
-    }));
+      .all(before) as SessionRow[];
+    return rows.map(toSessionKey);
   }
+
+  async ownersOf(appId: string, projectId: string, sessionId: string): Promise<SessionKey[]> {
+    const rows = this.state()
+      .statement(
+        `SELECT DISTINCT app_id, project_id, owner_type, owner_id, session_id FROM session_buffer
+         WHERE app_id = ? AND project_id = ? AND session_id = ?`,
+      )
+      .all(appId, projectId, sessionId) as SessionRow[];
+    return rows.map(toSessionKey);
+  }
+}
+
+interface SessionRow {
+  app_id: string;
+  project_id: string;
+  owner_type: "user" | "agent";
+  owner_id: string;
+  session_id: string;
+}
+
+function toSessionKey(row: SessionRow): SessionKey {
+  return { scope: { appId: row.app_id, projectId: row.project_id, ownerType: row.owner_type, ownerId: row.owner_id }, sessionId: row.session_id };
 }
