@@ -69,7 +69,7 @@ export function renderMarkdown(run: RetrievalRun, charts: ChartFiles, before?: R
     run.command,
     "```",
     "",
-    "omnimem's embedded default throughout: `Memory.open` on a fresh root, LanceDB (BM25 full-text index and an exact vector scan at these sizes), the local hashed n-gram embedder (256 dimensions, no model), hybrid = reciprocal-rank fusion (k = 60). Turns are stored with `add(..., { infer: false })`: verbatim, one memory per turn, no LLM, offline. Runs repeat exactly for keyword and vector (the benchmark puts hits with equal scores in memory-id order; LanceDB's own order of ties changes between processes); hybrid fuses the engine's keyword list before that, so it can move by about 0.005 between identical runs.",
+    "omnimem's embedded default throughout: `Memory.open` on a fresh root, LanceDB (BM25 full-text index and an exact vector scan at these sizes), the local hashed n-gram embedder (256 dimensions, no model), hybrid = reciprocal-rank fusion (k = 60) with the vector ranking weighted 0.25 against keyword's 1 (`search.vector_weight`; the local embedder's default since the before → after below). Turns are stored with `add(..., { infer: false })`: verbatim, one memory per turn, no LLM, offline. Runs repeat exactly for keyword and vector (the benchmark puts hits with equal scores in memory-id order; LanceDB's own order of ties changes between processes); the index itself now returns ties in id order too, so hybrid repeats as well.",
     "",
   );
   out.push(...headlines(run));
@@ -106,7 +106,7 @@ function headlines(run: RetrievalRun): string[] {
   const hybrid = (name: string) => run.longmemeval?.methods.hybrid?.session[name];
   if (keyword("recall_all@5") !== undefined && hybrid("recall_all@5") !== undefined) {
     const delta = hybrid("recall_all@5")! - keyword("recall_all@5")!;
-    lines.push(`- Hybrid minus keyword, LongMemEval session recall_all@5: ${delta >= 0 ? "+" : ""}${delta.toFixed(3)}${run.locomo?.methods.hybrid !== undefined && run.locomo.methods.keyword !== undefined ? `; LoCoMo recall@10: ${(run.locomo.methods.hybrid.overall["recall@10"]! - run.locomo.methods.keyword.overall["recall@10"]! >= 0 ? "+" : "")}${(run.locomo.methods.hybrid.overall["recall@10"]! - run.locomo.methods.keyword.overall["recall@10"]!).toFixed(3)}` : ""}.${delta < 0 ? " Reciprocal-rank fusion gives both lists an equal say, so a weaker vector list pulls hybrid below keyword alone." : ""}`);
+    lines.push(`- Hybrid minus keyword, LongMemEval session recall_all@5: ${delta >= 0 ? "+" : ""}${delta.toFixed(3)}${run.locomo?.methods.hybrid !== undefined && run.locomo.methods.keyword !== undefined ? `; LoCoMo recall@10: ${(run.locomo.methods.hybrid.overall["recall@10"]! - run.locomo.methods.keyword.overall["recall@10"]! >= 0 ? "+" : "")}${(run.locomo.methods.hybrid.overall["recall@10"]! - run.locomo.methods.keyword.overall["recall@10"]!).toFixed(3)}` : ""}.${delta < 0 ? " The hashed embedder's ranking is a noisier copy of the lexical signal, so even at a quarter weight it costs hybrid some of keyword's hits; an embedding model (semantic vectors) is what makes the vector side add recall." : ""}`);
   }
   return lines.length === 0 ? [] : ["## Headlines", "", ...lines, ""];
 }
