@@ -158,6 +158,7 @@ export class Memory {
     this.index = index ?? new LanceIndex({
       directory: join(this.config.root, ".index", "lance"),
       annMinRows: this.config.search.annMinRows,
+      ef: this.config.search.annEf,
       onBackgroundError: (error) => this.logger.error({ err: error }, "search index maintenance failed"),
     });
     this.llm = chatModel ?? (this.config.llm === undefined ? undefined : chatModelFrom(this.config.llm, this.logger));

@@ -217,9 +217,20 @@ export const memoryConfigSchema = z
           .min(256)
           .default(50_000)
           .describe("Past this many indexed memories an ANN (HNSW) vector index is built."),
+        annEf: z
+          .number()
+          .int()
+          .min(10)
+          .max(10_000)
+          .default(200)
+          .describe(
+            "HNSW search breadth once the ANN index exists: higher finds more of the exact nearest neighbours and is slower " +
+              "(100k memories, local embedder: ef 100 / 200 / 400 found the query's source 93% / 97% / 97.5% of the time " +
+              "at vector p50 6.0 / 6.3 / 10.0 ms).",
+          ),
       })
       .strict()
-      .default({ defaultMethod: "hybrid", defaultLimit: 10, rrfK: 60, annMinRows: 50_000 })
+      .default({ defaultMethod: "hybrid", defaultLimit: 10, rrfK: 60, annMinRows: 50_000, annEf: 200 })
       .describe("Search defaults."),
     server: serverConfigSchema.default(serverConfigSchema.parse({})).describe("omnimem serve: where it listens, who may call it, and how big a request may be."),
     logLevel: z
