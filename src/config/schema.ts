@@ -222,15 +222,15 @@ export const memoryConfigSchema = z
           .int()
           .min(10)
           .max(10_000)
-          .default(200)
+          .default(100)
           .describe(
-            "HNSW search breadth once the ANN index exists: higher finds more of the exact nearest neighbours and is slower " +
-              "(100k memories, local embedder: ef 100 / 200 / 400 found the query's source 93% / 97% / 97.5% of the time " +
-              "at vector p50 6.0 / 6.3 / 10.0 ms).",
+            "HNSW search breadth once the ANN index exists: higher finds more of the exact nearest neighbours and is slower. " +
+              "One owner with 100k memories, bag-of-words vectors: ef 100 / 200 / 400 kept 54% / 67% / 79% of the exact top 10 " +
+              "at 2.7 / 3.0 / 3.7 ms per LanceDB query (bench/reports/search-latency.md).",
           ),
       })
       .strict()
-      .default({ defaultMethod: "hybrid", defaultLimit: 10, rrfK: 60, annMinRows: 50_000, annEf: 200 })
+      .default({ defaultMethod: "hybrid", defaultLimit: 10, rrfK: 60, annMinRows: 50_000, annEf: 100 })
       .describe("Search defaults."),
     server: serverConfigSchema.default(serverConfigSchema.parse({})).describe("omnimem serve: where it listens, who may call it, and how big a request may be."),
     logLevel: z

@@ -35,13 +35,6 @@ export interface LanceIndexOptions {
   maintainEveryWrites?: number;
   /** HNSW search breadth: higher finds more of the true neighbours, slower. */
   ef?: number;
-  /**
-   * HNSW graph degree and build breadth. On 100k bag-of-words vectors LanceDB's defaults (20,
-   * 300) kept only 54% of the exact top 10 at ef 100; 40 and 500 keep 83% at ef 200, for twice
-   * the build time, which runs in the background (bench/reports/speed.md).
-   */
-  hnswM?: number;
-  hnswEfConstruction?: number;
   /** Called with errors of background maintenance, which must not crash the process. */
   onBackgroundError?: (error: unknown) => void;
 }
@@ -80,9 +73,7 @@ export class LanceIndex implements SearchIndex {
       annMinScopeRows: 5_000,
       maintainEveryRows: 2_000,
       maintainEveryWrites: 100,
-      ef: 200,
-      hnswM: 40,
-      hnswEfConstruction: 500,
+      ef: 100,
       ...options,
     };
   }
@@ -228,12 +219,7 @@ export class LanceIndex implements SearchIndex {
       // retraining when the table has doubled keeps that bounded at amortised linear cost.
       if (rows >= this.options.annMinRows && (!this.hasVectorIndex || rows >= 2 * this.annTrainedRows)) {
         await table.createIndex("vector", {
-          config: Index.hnswSq({
-            distanceType: "cosine",
-            numPartitions: Math.max(1, Math.round(rows / 1_000_000)),
-            m: this.options.hnswM,
-            efConstruction: this.options.hnswEfConstruction,
-          }),
+          config: Index.hnswSq({ distanceType: "cosine", numPartitions: Math.max(1, Math.round(rows / 1_000_000)) }),
           replace: true,
         });
         this.hasVectorIndex = true;
