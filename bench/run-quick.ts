@@ -6,11 +6,10 @@
  *   npx tsx bench/run-quick.ts
  *
  * - speed:     bench/speed.ts --quick              -> bench/reports/speed-quick.md (+ .json)
- * - retrieval: bench/retrieval.ts --quick          -> where it says (skipped when the file is absent)
+ * - retrieval: bench/retrieval.ts --quick          -> bench/reports/retrieval-quick.md (+ .json, SVGs)
  * - parse:     bench/parse.ts --seconds 0.3        -> printed, and saved to bench/reports/parse-quick.md
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 
@@ -59,11 +58,6 @@ const started = performance.now();
 const summary: string[] = [];
 let failed = false;
 for (const step of steps) {
-  if (!existsSync(join(ROOT, step.script))) {
-    console.log(`\n== ${step.name}: skipped (${step.script} does not exist yet)`);
-    summary.push(`- ${step.name}: skipped (${step.script} not found)`);
-    continue;
-  }
   console.log(`\n== ${step.name}: ${step.script} ${step.args.join(" ")}`);
   const stepStarted = performance.now();
   const { code, stdout } = await run(step);
