@@ -324,7 +324,9 @@ export function renderReport(run: SpeedRun): string {
       "(vector + BM25), all in the same call. The markdown step grows with the memories the owner already has on that day: `--days 1` (everything on " +
       "one day) shows that worst case.",
     "- omnimem `search`: vector = one query embedding, a LanceDB vector query under the owner's prefilter (exact below 50k rows in scope, HNSW above), " +
-      "catalog hydration; hybrid = the same plus a BM25 query, fused by RRF.",
+      "catalog hydration; hybrid = the same plus a BM25 query, fused by weighted RRF. HNSW is approximate: at 100k memories in one owner's scope " +
+      "vector search's \"source in top 10\" falls well below the exact scan's (hybrid gets it back through the keyword list); bench/reports/search-latency.md " +
+      "measures the graph and `search.ann_ef` settings that trade latency for that recall.",
     "- omnimem `add` with infer (flush): one extraction call (episode + facts), one reconciliation call when the owner already has facts, " +
       "one embedding request per new fact to find related ones, one batched embedding request for the write.",
     "",
