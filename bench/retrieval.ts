@@ -24,6 +24,7 @@ import { comparisonTable, renderCharts, renderMarkdown } from "./retrieval/repor
 import type { RetrievalRun } from "./retrieval/results.js";
 import { runLongMemEval } from "./retrieval/run-longmemeval.js";
 import { runLocomo } from "./retrieval/run-locomo.js";
+import { commandLine } from "./command-line.js";
 
 const REPOSITORY = join(import.meta.dirname, "..");
 const SHARED_DATA = join(REPOSITORY, "..", "shared", "data");
@@ -87,7 +88,7 @@ const root = values.root === undefined ? await mkdtemp(join(tmpdir(), "omnimem-r
 const run: RetrievalRun = {
   label: values.label,
   date: new Date().toISOString().slice(0, 10),
-  command: ["npx tsx bench/retrieval.ts", ...process.argv.slice(2)].join(" "),
+  command: commandLine("bench/retrieval.ts", process.argv.slice(2)),
   machine: {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? "unknown CPU",

@@ -22,6 +22,7 @@ import { startFakeOpenAI } from "../test/support/fake-openai-server.js";
 import { fakeModel, type ChatKinds } from "./speed/fake-model.js";
 import { isSystemName, type ChildMessage, type ChildResult, type InferResult, type ScaleResult, type SystemName } from "./speed/protocol.js";
 import { renderReport, type InferEntry, type ScaleEntry, type SpeedRun } from "./speed/report.js";
+import { commandLine } from "./command-line.js";
 
 const { values } = parseArgs({
   options: {
@@ -144,7 +145,7 @@ function runChildIn(args: string[]): Promise<Outcome & { wallSeconds: number }> 
 
 // ---- the runs --------------------------------------------------------------------------------
 
-const command = `npx tsx bench/speed.ts ${process.argv.slice(2).join(" ")}`.trim();
+const command = commandLine("bench/speed.ts", process.argv.slice(2));
 const run: SpeedRun = {
   date: new Date().toISOString(),
   command,
