@@ -22,7 +22,7 @@ import { createLogger, type Logger } from "./log.js";
 import { toMemoryItem } from "./memory-item.js";
 import { LocalEmbedder } from "./providers/embedding/local-embedder.js";
 import { OpenAICompatibleEmbedder } from "./providers/embedding/openai-embedder.js";
-import { METADATA_KEY } from "./search/filters.js";
+import { validMetadata } from "./ingest/metadata.js";
 import { SearchEngine } from "./search/search-engine.js";
 import type { Embedder } from "./spec/embedder.js";
 import { IndexMismatchError, InternalError, NotFoundError, ValidationError } from "./spec/errors.js";
@@ -641,21 +641,6 @@ function derivedMemoryId(seed: string): string {
 /** The session of an add that names none: its own, random one; the key's own with an idempotency key. */
 function implicitSessionId(idempotencyKey: string | undefined): string {
   return idempotencyKey === undefined ? `add-${randomUUID()}` : `add-${sha256(idempotencyKey).slice(0, 32)}`;
-}
-
-function validMetadata(metadata: unknown): Metadata {
-  if (metadata === undefined) return {};
-  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
-    throw new ValidationError("metadata must be an object", { details: { path: "metadata" } });
-  }
-  for (const [key, value] of Object.entries(metadata)) {
-    if (!METADATA_KEY.test(key)) {
-      throw new ValidationError(`metadata key ${JSON.stringify(key)} must be 1-64 letters, digits, _ . -`, { details: { path: `metadata.${key}` } });
-    }
-    const ok = value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
-    if (!ok) throw new ValidationError(`metadata.${key} must be a string, number, boolean or null`, { details: { path: `metadata.${key}` } });
-  }
-  return metadata as Metadata;
 }
 
 function checkTextLength(text: string, path: string): void {

@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { isOmnimemError, ValidationError } from "../../spec/errors.js";
 import type { InputMessage } from "../../ingest/messages.js";
 import type { Metadata } from "../../spec/types.js";
-import { METADATA_KEY } from "../../search/filters.js";
+import { validMetadata } from "../../ingest/metadata.js";
 import { sha256 } from "../../util/hash.js";
 
 /** One conversation (or part of one) to store with one `add`. */
@@ -89,16 +89,11 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A record's metadata as `add` takes it: flat strings, numbers, booleans and nulls under simple keys. */
+/** A record's metadata as `add` takes it (see validMetadata); none when absent, null or empty. */
 export function recordMetadata(value: unknown, path: string): Metadata | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!isRecord(value)) throw new ValidationError(`${path} must be an object`, { details: { path } });
-  for (const [key, item] of Object.entries(value)) {
-    if (!METADATA_KEY.test(key)) throw new ValidationError(`${path} key ${JSON.stringify(key)} must be 1-64 letters, digits, _ . -`, { details: { path } });
-    const flat = item === null || typeof item === "string" || typeof item === "boolean" || (typeof item === "number" && Number.isFinite(item));
-    if (!flat) throw new ValidationError(`${path}.${key} must be a string, number, boolean or null`, { details: { path } });
-  }
-  return Object.keys(value).length === 0 ? undefined : (value as Metadata);
+  const metadata = validMetadata(value, path);
+  return Object.keys(metadata).length === 0 ? undefined : metadata;
 }
 
 const MAX_FILE_KEY_CHARS = 400;
