@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadDotEnv, resolveConfig, type ResolvedConfig } from "../config/resolve.js";
+import { loadDotEnv, resolveConfig, writeSetting, type ResolvedConfig } from "../config/resolve.js";
 import type { MemoryConfigInput } from "../config/schema.js";
 import { Memory } from "../memory.js";
 import { isOmnimemError } from "../spec/errors.js";
@@ -95,10 +95,9 @@ function resolve(values: CliValues): ResolvedConfig {
   const origins: Record<string, string> = {};
   const set = (path: string, flag: string, value: unknown) => {
     if (value === undefined) return;
-    const [section, key] = path.split(".") as [string, string | undefined];
-    const target = overrides as Record<string, unknown>;
-    if (key === undefined) target[section] = value;
-    else ((target[section] ??= {}) as Record<string, unknown>)[key] = value;
+    const [first, second] = path.split(".") as [string, string | undefined];
+    if (second === undefined) writeSetting(overrides as Record<string, unknown>, undefined, first, value);
+    else writeSetting(overrides as Record<string, unknown>, first, second, value);
     origins[path] = `flag --${flag}`;
   };
   set("root", "root", values.root);

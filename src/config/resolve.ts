@@ -115,7 +115,8 @@ function readSetting(values: MemoryConfigInput, section: string | undefined, nam
   return table === null || typeof table !== "object" ? undefined : (table as Record<string, unknown>)[name];
 }
 
-function writeSetting(target: Record<string, unknown>, section: string | undefined, name: string, value: unknown): void {
+/** Sets `section.name` (or a top-level `name`) in a nested config object, creating the section. */
+export function writeSetting(target: Record<string, unknown>, section: string | undefined, name: string, value: unknown): void {
   if (section === undefined) target[name] = value;
   else ((target[section] ??= {}) as Record<string, unknown>)[name] = value;
 }
