@@ -69,7 +69,7 @@ export function renderMarkdown(run: RetrievalRun, charts: ChartFiles, before?: R
     run.command,
     "```",
     "",
-    "omnimem's embedded default throughout: `Memory.open` on a fresh root, LanceDB (BM25 full-text index and an exact vector scan at these sizes), the local hashed n-gram embedder (256 dimensions, no model), hybrid = reciprocal-rank fusion (k = 60) with the vector ranking weighted 0.25 against keyword's 1 (`search.vector_weight`; the local embedder's default since the before → after below). Turns are stored with `add(..., { infer: false })`: verbatim, one memory per turn, no LLM, offline. Runs repeat exactly for keyword and vector (the benchmark puts hits with equal scores in memory-id order; LanceDB's own order of ties changes between processes); the index itself now returns ties in id order too, so hybrid repeats as well.",
+    "omnimem's embedded default throughout: `Memory.open` on a fresh root, LanceDB (BM25 full-text index and an exact vector scan at these sizes), the local hashed n-gram embedder (256 dimensions, no model), hybrid = reciprocal-rank fusion (k = 60) with the vector ranking weighted 0.25 against keyword's 1 (`search.vector_weight`; the local embedder's default since the before → after below). Turns are stored with `add(..., { infer: false })`: verbatim, one memory per turn, no LLM, offline. Runs repeat exactly: LanceDB's own order of hits with equal scores changes between processes, so omnimem's index returns them in memory-id order (ids are derived from the data here, see ingest.ts).",
     "",
   );
   out.push(...headlines(run));

@@ -6,7 +6,6 @@ import type { Memory, SearchMethod } from "../../src/index.js";
 import { ingestLocomoSample, type LocomoIngest } from "./ingest.js";
 import { LOCOMO_CATEGORIES, type LocomoSample } from "./locomo.js";
 import { averageMetrics, evidenceRecall, firstOccurrences, mean, type MetricSet, percentile } from "./metrics.js";
-import { orderTies } from "./ties.js";
 import { LOCOMO_KS, type LocomoMethodResult, type LocomoResult } from "./results.js";
 
 const SEARCH_LIMIT = Math.max(...LOCOMO_KS);
@@ -49,9 +48,8 @@ export async function runLocomo(memory: Memory, options: LocomoRunOptions): Prom
       const ingest = ingests[s]!;
       for (const question of sample.questions) {
         const started = performance.now();
-        const { results: engineOrder } = await memory.search(question.question, { userId: ingest.userId, method, limit: SEARCH_LIMIT });
+        const { results } = await memory.search(question.question, { userId: ingest.userId, method, limit: SEARCH_LIMIT });
         times.push(performance.now() - started);
-        const results = orderTies(engineOrder);
         const ranking = firstOccurrences(results.map((hit) => ingest.diaIdOf.get(hit.id)).filter((id): id is string => id !== undefined));
         const gold = new Set(question.evidence);
         const recall: MetricSet = {};

@@ -7,7 +7,6 @@ import type { Memory, SearchMethod } from "../../src/index.js";
 import { isStopWord, words } from "../../src/text/tokenize.js";
 import { ingestLongMemEvalQuestion, type LongMemEvalIngest } from "./ingest.js";
 import { distinctSessions, goldOf, indexedTurns, type LongMemEvalGold, type LongMemEvalQuestion, turnId } from "./longmemeval.js";
-import { orderTies } from "./ties.js";
 import { averageMetrics, firstOccurrences, type MetricSet, mean, percentile, rankingMetrics } from "./metrics.js";
 import {
   type DiagnosticGroup,
@@ -63,7 +62,7 @@ export async function runLongMemEval(memory: Memory, options: LongMemEvalRunOpti
       const started = performance.now();
       const { results } = await memory.search(question.question, { userId: ingests[i]!.userId, method, limit: SEARCH_LIMIT });
       times.push(performance.now() - started);
-      scored.push(score(question, ingests[i]!, method, orderTies(results)));
+      scored.push(score(question, ingests[i]!, method, results));
     }
     log(`longmemeval: searched ${questions.length} questions with ${method}`);
     methodResults[method] = summarise(scored, times);
