@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { OmnimemClient } from "../src/client/index.js";
 import type { SearchMethod } from "../src/spec/types.js";
 import { seededRandom } from "./synthetic-text.js";
+import { percentile } from "./stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -55,10 +56,6 @@ function record(operation: Operation, ms: number): void {
   list.push(ms);
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))]!;
-}
 
 
 async function startServer(root: string): Promise<{ url: string; stop: () => Promise<number | null> }> {

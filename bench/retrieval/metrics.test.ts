@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { averageMetrics, evidenceRecall, firstOccurrences, ndcgAny, percentile, rankingMetrics, recallAll, recallAny } from "./metrics.js";
+import { averageMetrics, evidenceRecall, firstOccurrences, ndcgAny, percentileOf, rankingMetrics, recallAll, recallAny } from "./metrics.js";
 
 // Values worked out by hand with LongMemEval's DCG: rank 1 and rank 2 weigh 1, rank r >= 2 weighs 1/log2(r).
 describe("recall_any and recall_all", () => {
@@ -77,9 +77,9 @@ describe("helpers", () => {
   });
 
   it("percentile is nearest-rank", () => {
-    expect(percentile([5, 1, 3, 2, 4], 0.5)).toBe(3);
-    expect(percentile([5, 1, 3, 2, 4], 0.95)).toBe(5);
-    expect(percentile([7], 0.5)).toBe(7);
+    expect(percentileOf([5, 1, 3, 2, 4], 0.5)).toBe(3);
+    expect(percentileOf([5, 1, 3, 2, 4], 0.95)).toBe(5);
+    expect(percentileOf([7], 0.5)).toBe(7);
   });
 
   it("rankingMetrics and averageMetrics name metrics metric@k and average them per name", () => {

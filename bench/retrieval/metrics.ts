@@ -15,6 +15,8 @@
  * and report questions without reachable gold separately.
  */
 
+import { percentile } from "../stats.js";
+
 export function recallAny(ranked: readonly string[], gold: ReadonlySet<string>, k: number): number {
   if (gold.size === 0) return 0;
   return ranked.slice(0, k).some((id) => gold.has(id)) ? 1 : 0;
@@ -67,11 +69,9 @@ export function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-/** The value at quantile `p` (0..1) of the values, nearest-rank. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))]!;
+/** The value at quantile `p` (0..1) of the values in any order, nearest-rank. */
+export function percentileOf(values: readonly number[], p: number): number {
+  return percentile([...values].sort((a, b) => a - b), p);
 }
 
 /** The metric names of one granularity, in report order: "recall_any@1", ... "ndcg_any@10". */

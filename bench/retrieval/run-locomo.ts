@@ -5,7 +5,7 @@
 import type { Memory, SearchMethod } from "../../src/index.js";
 import { ingestLocomoSample, type LocomoIngest } from "./ingest.js";
 import { LOCOMO_CATEGORIES, type LocomoSample } from "./locomo.js";
-import { averageMetrics, evidenceRecall, firstOccurrences, mean, type MetricSet, percentile } from "./metrics.js";
+import { averageMetrics, evidenceRecall, firstOccurrences, mean, type MetricSet, percentileOf } from "./metrics.js";
 import { LOCOMO_KS, type LocomoMethodResult, type LocomoResult } from "./results.js";
 
 const SEARCH_LIMIT = Math.max(...LOCOMO_KS);
@@ -69,8 +69,8 @@ export async function runLocomo(memory: Memory, options: LocomoRunOptions): Prom
     methodResults[method] = {
       overall: averageMetrics(rows.map((row) => row.recall)),
       byCategory,
-      searchMsP50: percentile(times, 0.5),
-      searchMsP95: percentile(times, 0.95),
+      searchMsP50: percentileOf(times, 0.5),
+      searchMsP95: percentileOf(times, 0.95),
       speakerNameInTop5: mean(nameShares),
     };
   }

@@ -7,7 +7,7 @@ import type { Memory, SearchMethod } from "../../src/index.js";
 import { isStopWord, words } from "../../src/text/tokenize.js";
 import { ingestLongMemEvalQuestion, type LongMemEvalIngest } from "./ingest.js";
 import { distinctSessions, goldOf, indexedTurns, type LongMemEvalGold, type LongMemEvalQuestion, turnId } from "./longmemeval.js";
-import { averageMetrics, firstOccurrences, type MetricSet, mean, percentile, rankingMetrics } from "./metrics.js";
+import { averageMetrics, firstOccurrences, type MetricSet, mean, percentileOf, rankingMetrics } from "./metrics.js";
 import {
   type DiagnosticGroup,
   LONGMEMEVAL_KS,
@@ -135,8 +135,8 @@ function summarise(scored: Scored[], times: number[]): LongMemEvalMethodResult {
     turnProtocolAverage: averageMetrics(scored.map((entry) => entry.turn)),
     sessionByAnswerSessionIds: averageMetrics(scored.map((entry) => entry.sessionByAnswerSessionIds)),
     byType,
-    searchMsP50: percentile(times, 0.5),
-    searchMsP95: percentile(times, 0.95),
+    searchMsP50: percentileOf(times, 0.5),
+    searchMsP95: percentileOf(times, 0.95),
   };
 }
 

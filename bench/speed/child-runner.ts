@@ -26,7 +26,7 @@ import {
   type SearchResultRow,
   type SystemName,
 } from "./protocol.js";
-import { summarize } from "./stats.js";
+import { summarize } from "../stats.js";
 import type { BenchSystem, ChatMessage, TimedText } from "./system.js";
 
 installNetGuard();

@@ -1,6 +1,6 @@
 /** What the speed benchmark's parent and its per-system children say to each other (over IPC). */
 import type { FakeServerUsage } from "../../test/support/fake-openai-server.js";
-import type { LatencySummary } from "./stats.js";
+import type { LatencySummary } from "../stats.js";
 
 export const SYSTEMS = ["mem0", "omnimem", "omnimem-local"] as const;
 export type SystemName = (typeof SYSTEMS)[number];

@@ -1,4 +1,4 @@
-/** Latency summaries for the speed benchmark. */
+/** Latency summaries shared by the benchmarks. */
 
 export interface LatencySummary {
   /** How many operations were timed. */
