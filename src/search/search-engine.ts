@@ -7,6 +7,7 @@ import { retrievalJudgementPrompt } from "../extract/prompts.js";
 import { retrievalJudgementSchema } from "../extract/schemas.js";
 import type { Logger } from "../log.js";
 import type { StructuredModel } from "../spec/llm.js";
+import { liftEpisodes } from "./episode-lift.js";
 import { reciprocalRankFusion } from "./fusion.js";
 
 export interface SearchRequest {
@@ -38,9 +39,6 @@ export interface SearchEngineOptions {
 
 /** Agentic search asks the judge at most this many times (each may add up to 3 queries). */
 const AGENTIC_ROUNDS = 2;
-
-/** A fact found by search lends this share of its fused score to the episode it came from. */
-const FACT_LIFT = 0.5;
 
 /**
  * keyword, vector and hybrid retrieval over one owner's memories. The index returns ids and
@@ -144,13 +142,4 @@ function normalise(query: string): string {
 
 function sameScope(a: Scope, b: Scope): boolean {
   return a.appId === b.appId && a.projectId === b.projectId && a.ownerType === b.ownerType && a.ownerId === b.ownerId;
-}
-
-function liftEpisodes(hits: ScoredRecord[]): ScoredRecord[] {
-  const episodes = new Map(hits.filter((hit) => hit.record.kind === "episode").map((hit) => [hit.record.id, hit]));
-  for (const hit of hits) {
-    const episode = hit.record.episodeId === undefined ? undefined : episodes.get(hit.record.episodeId);
-    if (episode !== undefined) episode.score += hit.score * FACT_LIFT;
-  }
-  return hits.sort((a, b) => b.score - a.score);
 }
