@@ -146,7 +146,8 @@ function skipReason(
 
 function describeError(error: unknown): string {
   if (isOmnimemError(error)) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+  // A library's own message names its internals; the email's text is no place for it.
+  return "the attachment could not be read";
 }
 
 const EXTENSION_BY_TYPE: Readonly<Record<string, string>> = {

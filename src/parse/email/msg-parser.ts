@@ -51,7 +51,7 @@ export function decodeMsg(bytes: Uint8Array): EmailContent {
   }
   if ((fields as { error?: unknown }).error !== undefined || fields.dataType !== "msg") {
     throw new UnsupportedFormatError("The file is not a readable Outlook .msg message", {
-      details: { reason: String((fields as { error?: unknown }).error ?? "not a message") },
+      cause: new Error(String((fields as { error?: unknown }).error ?? `data type ${String(fields.dataType)}`)),
     });
   }
   return mapMsgFields(fields, (attachment) => reader.getAttachment(attachment));

@@ -218,6 +218,26 @@ describe("ImageParser refusals", () => {
     expect(error).toBeInstanceOf(InvalidImageError);
   });
 
+  // libvips' own words ("vipspng: libpng read error", "VipsJpeg: premature end of JPEG image")
+  // name the library and its internals; the user gets the project's message, logs keep the cause.
+  it.each([
+    ["png", "a truncated PNG", async () => (await imageWithText("truncated")).subarray(0, 600)],
+    ["png", "a PNG cut inside its header", async () => (await imageWithText("truncated")).subarray(0, 40)],
+    ["jpg", "a truncated JPEG", async () => {
+      const jpeg = await sharp(Buffer.from(await imageWithText("cut"))).jpeg().toBuffer();
+      return new Uint8Array(jpeg.subarray(0, Math.floor(jpeg.length / 2)));
+    }],
+    ["gif", "a GIF with no image data", async () => new Uint8Array(Buffer.from("GIF89a\x01\x00\x01\x00\x00\x00\x00", "latin1"))],
+  ])("says %s (%s) is truncated or corrupt without libvips' text, keeping it as the cause", async (format, _what, bytes) => {
+    const error = await parse(await bytes(), format, testParseContext({ ocr })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidImageError);
+    const invalid = error as InvalidImageError;
+    expect(invalid.message).toBe(`the ${format} image is truncated or corrupt`);
+    expect(invalid.message).not.toMatch(/vips|libpng|jpeg image|gifload|buffer|target/i);
+    expect(invalid.details).toMatchObject({ reason: "corrupt", format });
+    expect((invalid.cause as Error).message.length).toBeGreaterThan(0);
+  });
+
   it("refuses an SVG that declares entities", async () => {
     const svg = `<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&b;</text></svg>`;
     const error = await parse(new Uint8Array(Buffer.from(svg)), "svg").catch((caught: unknown) => caught);

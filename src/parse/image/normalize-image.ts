@@ -96,5 +96,7 @@ function asImageError(error: unknown, format: string, maxPixels: number): Error 
   if (/unsupported image format/i.test(message) && !["png", "jpg", "jpeg", "gif", "webp", "svg", "tiff", "tif"].includes(format)) {
     return new UnsupportedFormatError(`images in format ${format} are not supported`, { cause: error, details: { format } });
   }
-  return new InvalidImageError(`the ${format} image does not decode: ${message}`, { cause: error, details: { format } });
+  // libvips' own message names the library and its internals ("vipspng: libpng read error ...
+  // unable to write to target"): the caller gets ours, the logs get the original as the cause.
+  return new InvalidImageError(`the ${format} image is truncated or corrupt`, { cause: error, details: { reason: "corrupt", format } });
 }

@@ -108,8 +108,9 @@ export async function convertWithLibreOffice(
       converted = await readFile(path.join(outputDir, `document.${target}`));
     } catch (error) {
       throw new UnsupportedFormatError(
-        `LibreOffice could not convert the ${safeExtension} file to ${target} (exit ${String(result.code ?? result.signal)}): ${stderrTail(result.stderr) || "no output"}`,
-        { cause: error, details: { format: safeExtension, target, exitCode: result.code } },
+        `LibreOffice could not convert the ${safeExtension} file to ${target} (exit ${String(result.code ?? result.signal)})`,
+        // LibreOffice's own output is for the logs: it names its internals and temporary paths.
+        { cause: new Error(stderrTail(result.stderr) || "no output", { cause: error }), details: { format: safeExtension, target, exitCode: result.code } },
       );
     }
     return new Uint8Array(converted.buffer, converted.byteOffset, converted.byteLength);

@@ -169,5 +169,9 @@ describe("PdfParser refusals", () => {
     const error = await parse(bytes()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UnsupportedFormatError);
     expect((error as UnsupportedFormatError).details).toMatchObject({ reason: "corrupt" });
+    // pdf.js's own words ("Invalid PDF structure.") stay in the cause, out of the message.
+    const cause = (error as UnsupportedFormatError).cause;
+    if (cause instanceof Error) expect((error as Error).message).not.toContain(cause.message);
+    expect((error as Error).message).toMatch(/not a readable PDF \(truncated or corrupt\)$/);
   });
 });

@@ -372,7 +372,8 @@ function openError(error: unknown, name: string | undefined): Error {
       details: { format: "pdf", reason: "encrypted" },
     });
   }
-  return new UnsupportedFormatError(`${what} is not a readable PDF: ${messageOf(error)}`, {
+  // pdf.js's own message stays in the cause (for the logs), not in what the caller reads.
+  return new UnsupportedFormatError(`${what} is not a readable PDF (truncated or corrupt)`, {
     cause: error,
     details: { format: "pdf", reason: "corrupt" },
   });
