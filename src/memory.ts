@@ -39,13 +39,19 @@ import type {
 } from "./spec/types.js";
 import { assertMemoryId, assertSegmentId, newMemoryId } from "./store/ids.js";
 import { EmbeddedStore } from "./store/embedded/embedded-store.js";
+import { recordMatchesOwner } from "./store/owner-match.js";
+import type { OwnerMatch } from "./spec/memory-store.js";
 import { LanceIndex } from "./store/embedded/lance-index.js";
+import { pendingIndexRecords } from "./store/embedded/pending-records.js";
+import { PendingAwareIndex, PendingVectors } from "./store/pending-aware-index.js";
 
 export interface MemoryOptions extends MemoryConfigInput {
   /** An embedder instance (any implementation); wins over `embedding` and the local default. */
   embedder?: Embedder;
   /** A search index instance; default: LanceDB under `<root>/.index/lance`. */
   index?: SearchIndex;
+  /** Backoff of the background retry of failed index writes (default 500 ms doubling to 60 s). */
+  indexRetry?: { minDelayMs?: number; maxDelayMs?: number };
   /** A chat model instance for extraction and agentic search; wins over `llm`. */
   chatModel?: StructuredModel;
   /** Parsing models (vision, transcription, OCR) as instances; win over `multimodal`. */
@@ -141,7 +147,7 @@ export class Memory {
   private readonly idempotentAdds = new KeyedMutex();
 
   constructor(options: MemoryOptions = {}) {
-    const { embedder, logger, index, chatModel, parsingModels, ...config } = options;
+    const { embedder, logger, index, chatModel, parsingModels, indexRetry, ...config } = options;
     this.parsingModelsOption = parsingModels;
     const parsed = memoryConfigSchema.safeParse(config);
     if (!parsed.success) {
@@ -162,8 +168,12 @@ export class Memory {
       onBackgroundError: (error) => this.logger.error({ err: error }, "search index maintenance failed"),
     });
     this.llm = chatModel ?? (this.config.llm === undefined ? undefined : chatModelFrom(this.config.llm, this.logger));
+    // Search also sees memories whose index write failed or is under way (see MemoryWriter).
+    const pendingVectors = new PendingVectors();
+    const pendingRecords = async (scope: Scope, filter: SearchFilter | undefined, limit: number) =>
+      pendingIndexRecords(this.store.stateDb, scope, filter, limit);
     this.engine = new SearchEngine({
-      index: this.index,
+      index: new PendingAwareIndex(this.index, pendingRecords, this.embedder, pendingVectors, (scope) => this.store.count(scope)),
       store: this.store,
       embedder: this.embedder,
       rrfK: this.config.search.rrfK,
@@ -173,7 +183,11 @@ export class Memory {
       llm: this.llm,
       logger: this.logger,
     });
-    this.writer = new MemoryWriter(this.store, this.index, this.embedder);
+    this.writer = new MemoryWriter(this.store, this.index, this.embedder, {
+      logger: this.logger,
+      pendingVectors,
+      ...(indexRetry === undefined ? {} : { retry: indexRetry }),
+    });
     this.buffer = new SqliteSessionBuffer(() => this.store.stateDb);
     const { boundary } = this.config;
     const customInstructions = this.config.extraction.customInstructions;
@@ -215,8 +229,14 @@ export class Memory {
       }
       this.opened = true;
       if (this.indexProblem === undefined) {
-        const replayed = await this.writer.replay();
-        if (replayed > 0) this.logger.info({ replayed }, "replayed index jobs left by an interrupted write");
+        try {
+          const replayed = await this.writer.replay();
+          if (replayed > 0) this.logger.info({ replayed }, "replayed index jobs left by an interrupted write");
+        } catch (error) {
+          // The memories are durable and search finds them from the store: open, and catch up.
+          this.logger.warn({ err: error }, "replaying index jobs failed; retrying in the background");
+          this.writer.catchUpInBackground();
+        }
       }
       this.partParser = this.makePartParser();
       this.startIdleFlush();
@@ -235,6 +255,7 @@ export class Memory {
     this.opened = false;
     clearInterval(this.idleTimer);
     await this.idleFlushRunning;
+    await this.writer.close();
     await this.parsingModels.ocr?.close?.();
     await this.index.close();
     await this.store.close();
@@ -313,6 +334,7 @@ export class Memory {
       ...this.parsingModels,
       cache: new ParseCache(() => this.store.stateDb),
       maxConcurrency: multimodal.maxConcurrency,
+      maxRequestBytes: multimodal.maxRequestBytes,
       logger: this.logger,
     });
   }
@@ -419,10 +441,14 @@ export class Memory {
     return { results: hits.map(({ record, score }) => ({ ...toMemoryItem(record), score })) };
   }
 
-  /** The memory with this id, or null when there is none (Mem0's behaviour). */
-  async get(id: string): Promise<MemoryItem | null> {
+  /**
+   * The memory with this id, or null when there is none (Mem0's behaviour). With `owner`, only
+   * that owner's memory (narrowed by agentId and runId when given); without one, any owner's in
+   * the config's (or the given) app and project. Another owner's id is null, as an unknown one.
+   */
+  async get(id: string, owner?: OwnerOptions): Promise<MemoryItem | null> {
     this.requireReady();
-    const record = await this.store.get(assertMemoryId(id));
+    const record = await this.ownedRecord(id, owner);
     return record === undefined ? null : toMemoryItem(record);
   }
 
@@ -443,10 +469,15 @@ export class Memory {
     return page.nextCursor === undefined ? { results } : { results, nextCursor: page.nextCursor };
   }
 
-  async update(id: string, data: string | { text?: string; metadata?: Metadata }): Promise<{ message: string; id: string; memory: string }> {
+  /** Changes a memory's text or metadata; NOT_FOUND for an unknown id and for one that is not `owner`'s (see get). */
+  async update(
+    id: string,
+    data: string | { text?: string; metadata?: Metadata },
+    owner?: OwnerOptions,
+  ): Promise<{ message: string; id: string; memory: string }> {
     this.requireReady();
-    const current = await this.store.get(assertMemoryId(id));
-    if (current === undefined) throw new NotFoundError(`memory ${id} not found`, { details: { id } });
+    const current = await this.ownedRecord(id, owner);
+    if (current === undefined) throw memoryNotFound(id);
     const change = typeof data === "string" ? { text: data } : data;
     if (change === null || typeof change !== "object") throw new ValidationError("update needs a text or { text, metadata }");
     const text = change.text ?? current.text;
@@ -465,9 +496,11 @@ export class Memory {
     return { message: "Memory updated successfully!", id, memory: text };
   }
 
-  async delete(id: string): Promise<{ message: string }> {
+  /** Deletes a memory; NOT_FOUND for an unknown id and for one that is not `owner`'s (see get). */
+  async delete(id: string, owner?: OwnerOptions): Promise<{ message: string }> {
     this.requireReady();
-    await this.applyDeletes([assertMemoryId(id)]);
+    if ((await this.ownedRecord(id, owner)) === undefined) throw memoryNotFound(id);
+    await this.applyDeletes([id]);
     return { message: "Memory deleted successfully!" };
   }
 
@@ -486,9 +519,10 @@ export class Memory {
     return { message: "Memories deleted successfully!", deleted };
   }
 
-  async history(id: string): Promise<HistoryEntry[]> {
+  /** A memory's changes, oldest first (also once deleted); none for an unknown id and for one that is not `owner`'s (see get). */
+  async history(id: string, owner?: OwnerOptions): Promise<HistoryEntry[]> {
     this.requireReady();
-    return this.store.history(assertMemoryId(id));
+    return this.store.history(assertMemoryId(id), this.ownerMatch(owner));
   }
 
   /** Deletes every memory, its history and the index. */
@@ -523,6 +557,8 @@ export class Memory {
 
   /** Waits for background index maintenance (benchmarks and tests use it before measuring). */
   async idle(): Promise<void> {
+    // Index writes that failed are retried in the background; wait for them to land first.
+    await this.writer.idle();
     await this.index.idle();
   }
 
@@ -576,6 +612,27 @@ export class Memory {
     };
   }
 
+  /** The memory with this id when `owner` may reach it (see get), else undefined. */
+  private async ownedRecord(id: string, owner: OwnerOptions | undefined): Promise<MemoryRecord | undefined> {
+    const match = this.ownerMatch(owner);
+    const record = await this.store.get(assertMemoryId(id));
+    return record !== undefined && recordMatchesOwner(record, match) ? record : undefined;
+  }
+
+  /** What a by-id call may reach: the app and project always (the config's by default), the owner when named. */
+  private ownerMatch(owner: OwnerOptions = {}): OwnerMatch {
+    const match: OwnerMatch = this.appAndProject(owner);
+    if (owner.userId !== undefined || owner.agentId !== undefined) {
+      const { ownerType, ownerId } = this.scopeOf(owner);
+      match.ownerType = ownerType;
+      match.ownerId = ownerId;
+      // A user's memory made with an agent: naming both narrows to it, as getAll does.
+      if (owner.userId !== undefined && owner.agentId !== undefined) match.agentId = assertSegmentId(owner.agentId, "agentId");
+    }
+    if (owner.runId !== undefined) match.runId = assertSegmentId(owner.runId, "runId");
+    return match;
+  }
+
   private scopeOf(options: OwnerOptions): Scope {
     const { appId, projectId } = this.appAndProject(options);
     if (options.userId !== undefined) {
@@ -618,6 +675,11 @@ function narrowing(options: OwnerOptions, filters: SearchFilter | undefined): Se
   if (filters !== undefined) extra.push(filters);
   if (extra.length === 0) return undefined;
   return extra.length === 1 ? extra[0] : { AND: extra };
+}
+
+/** One message for an unknown id and another owner's: nothing tells the caller the memory exists. */
+function memoryNotFound(id: string): NotFoundError {
+  return new NotFoundError(`memory ${id} not found`, { details: { id } });
 }
 
 function optionalSegment(value: string | undefined, field: string): string | undefined {

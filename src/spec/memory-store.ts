@@ -19,6 +19,21 @@ export interface AppliedChanges {
   history: HistoryEntry[];
 }
 
+/**
+ * Whose memory a by-id call may reach: every field given must match the memory's. A memory of
+ * anyone else is treated as one that does not exist.
+ */
+export interface OwnerMatch {
+  appId: string;
+  projectId: string;
+  /** With ownerId: the user or agent that owns the memory. */
+  ownerType?: Scope["ownerType"];
+  ownerId?: string;
+  /** The agent the memory was made with (a user's memory may name one). */
+  agentId?: string;
+  runId?: string;
+}
+
 export interface ListOptions {
   scope: Scope;
   filter?: SearchFilter;
@@ -51,7 +66,11 @@ export interface MemoryStore {
   /** Newest first, in pages. */
   list(options: ListOptions): Promise<ListPage>;
   count(scope?: Scope): Promise<number>;
-  history(id: string): Promise<HistoryEntry[]>;
+  /**
+   * Every change of the memory, oldest first; with `owner`, only when the memory is (or, once
+   * deleted, was) that owner's, else none, as for an id that never existed.
+   */
+  history(id: string, owner?: OwnerMatch): Promise<HistoryEntry[]>;
   pendingIndexJobs(limit: number): Promise<IndexJob[]>;
   completeIndexJobs(seqs: readonly number[]): Promise<void>;
   /** Every record, in batches, for rebuilding the search index. */

@@ -112,6 +112,24 @@ export function describeMemoryStoreConformance(name: string, factory: Conformanc
       expect(await store.get(keep.id)).toEqual(keep);
     });
 
+    it("shows a memory's history only to its owner, also once it is deleted", async () => {
+      const record = makeRecord(alice, "Alice's secret", { agentId: "helper", runId: "run-1" });
+      await store.apply([{ op: "add", record }]);
+      await store.apply([{ op: "update", record: { ...record, text: "Alice's new secret" } }]);
+      await store.apply([{ op: "delete", id: record.id }]);
+      const owner = { appId: alice.appId, projectId: alice.projectId, ownerType: alice.ownerType, ownerId: alice.ownerId };
+      const actions = async (match?: Parameters<MemoryStore["history"]>[1]) => (await store.history(record.id, match)).map((row) => row.action);
+      expect(await actions()).toEqual(["ADD", "UPDATE", "DELETE"]);
+      expect(await actions(owner)).toEqual(["ADD", "UPDATE", "DELETE"]);
+      expect(await actions({ ...owner, agentId: "helper", runId: "run-1" })).toEqual(["ADD", "UPDATE", "DELETE"]);
+      expect(await actions({ appId: "default", projectId: "default" })).toEqual(["ADD", "UPDATE", "DELETE"]);
+      expect(await actions({ ...owner, ownerId: bob.ownerId })).toEqual([]);
+      expect(await actions({ ...owner, ownerType: "agent" })).toEqual([]);
+      expect(await actions({ ...owner, agentId: "other" })).toEqual([]);
+      expect(await actions({ ...owner, runId: "run-2" })).toEqual([]);
+      expect(await actions({ ...owner, projectId: "elsewhere" })).toEqual([]);
+    });
+
     it("rejects ids that could escape their folder, writing nothing", async () => {
       for (const ownerId of ["../bob", "a/b", "..", ".", "a\\b", ""]) {
         const record = makeRecord({ ...alice, ownerId }, "sneaky");

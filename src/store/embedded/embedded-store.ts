@@ -3,7 +3,7 @@ import { readdir, rmdir } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { randomUUID } from "node:crypto";
 import { InternalError, NotFoundError, ValidationError } from "../../spec/errors.js";
-import type { AppliedChanges, IndexJob, ListOptions, ListPage, MemoryStore, RecordChange } from "../../spec/memory-store.js";
+import type { AppliedChanges, IndexJob, ListOptions, ListPage, MemoryStore, OwnerMatch, RecordChange } from "../../spec/memory-store.js";
 import type { HistoryEntry, MemoryRecord, Scope } from "../../spec/types.js";
 import { scopeKey, whereClause } from "../../search/filters.js";
 import { KeyedMutex } from "../../util/keyed-mutex.js";
@@ -126,27 +126,27 @@ export class EmbeddedStore implements MemoryStore {
       const applied = state.transaction(() => {
         const jobs: IndexJob[] = [];
         const history: HistoryEntry[] = [];
-        const record = (entry: Omit<HistoryEntry, "id">) => {
+        const record = (entry: Omit<HistoryEntry, "id">, of: Pick<MemoryRecord, "scope" | "agentId" | "runId">) => {
           const full = { id: randomUUID(), ...entry };
-          state.addHistory(full);
+          state.addHistory(full, of);
           history.push(full);
         };
         for (const change of changes) {
           if (change.op === "add") {
             state.putCatalog(change.record, logFilePath(change.record.scope, change.record.kind, change.record.timestamp));
             deltas.push([change.record.scope, 1]);
-            record({ memory_id: change.record.id, previous_value: null, new_value: change.record.text, action: "ADD", created_at: now, updated_at: null, is_deleted: 0 });
+            record({ memory_id: change.record.id, previous_value: null, new_value: change.record.text, action: "ADD", created_at: now, updated_at: null, is_deleted: 0 }, change.record);
             jobs.push(state.enqueueJob(change.record.id, "upsert"));
           } else if (change.op === "update") {
             const before = previous.get(change.record.id)!;
             state.putCatalog(change.record, before.file);
-            record({ memory_id: change.record.id, previous_value: before.text, new_value: change.record.text, action: "UPDATE", created_at: new Date(before.created_at).toISOString(), updated_at: now, is_deleted: 0 });
+            record({ memory_id: change.record.id, previous_value: before.text, new_value: change.record.text, action: "UPDATE", created_at: new Date(before.created_at).toISOString(), updated_at: now, is_deleted: 0 }, change.record);
             jobs.push(state.enqueueJob(change.record.id, "upsert"));
           } else {
             const before = previous.get(change.id)!;
             state.deleteCatalog(change.id);
             deltas.push([rowScope(before), -1]);
-            record({ memory_id: change.id, previous_value: before.text, new_value: null, action: "DELETE", created_at: new Date(before.created_at).toISOString(), updated_at: now, is_deleted: 1 });
+            record({ memory_id: change.id, previous_value: before.text, new_value: null, action: "DELETE", created_at: new Date(before.created_at).toISOString(), updated_at: now, is_deleted: 1 }, rowToRecord(before));
             jobs.push(state.enqueueJob(change.id, "delete"));
           }
         }
@@ -208,9 +208,9 @@ export class EmbeddedStore implements MemoryStore {
     return count;
   }
 
-  async history(id: string): Promise<HistoryEntry[]> {
+  async history(id: string, owner?: OwnerMatch): Promise<HistoryEntry[]> {
     assertMemoryId(id);
-    return this.requireState().history(id);
+    return this.requireState().history(id, owner);
   }
 
   async pendingIndexJobs(limit: number): Promise<IndexJob[]> {

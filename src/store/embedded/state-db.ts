@@ -1,10 +1,13 @@
 import Database from "better-sqlite3";
 import type { HistoryEntry, MemoryRecord, Metadata, Role, Scope } from "../../spec/types.js";
-import type { IndexJob } from "../../spec/memory-store.js";
+import type { IndexJob, OwnerMatch } from "../../spec/memory-store.js";
 import { metadataPairs } from "../../search/filters.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
 
 const SCHEMA_VERSION = 1;
+
+/** The owner of a history row's memory (NULL in rows of memories deleted before these columns existed). */
+const HISTORY_OWNER_COLUMNS = ["app_id", "project_id", "owner_type", "owner_id", "agent_id", "run_id"] as const;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,7 +40,8 @@ CREATE TABLE IF NOT EXISTS catalog (
 );
 CREATE INDEX IF NOT EXISTS catalog_by_owner ON catalog (app_id, project_id, owner_type, owner_id, created_at DESC, id DESC);
 
--- Every change of a memory (Mem0's history rows).
+-- Every change of a memory (Mem0's history rows), with the memory's owner at the time: a
+-- deleted memory's history stays readable by its owner only.
 CREATE TABLE IF NOT EXISTS history (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
@@ -47,7 +51,8 @@ CREATE TABLE IF NOT EXISTS history (
   action TEXT NOT NULL,
   created_at TEXT NOT NULL,
   updated_at TEXT,
-  is_deleted INTEGER NOT NULL DEFAULT 0
+  is_deleted INTEGER NOT NULL DEFAULT 0,
+  ${HISTORY_OWNER_COLUMNS.map((column) => `${column} TEXT`).join(",\n  ")}
 );
 CREATE INDEX IF NOT EXISTS history_by_memory ON history (memory_id, seq);
 
@@ -131,6 +136,7 @@ export class StateDb {
     const version = this.db.pragma("user_version", { simple: true }) as number;
     this.createdNow = version === 0;
     this.db.exec(SCHEMA);
+    this.addHistoryOwners();
     if (version === 0) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 
@@ -163,18 +169,66 @@ export class StateDb {
     return this.statement("SELECT * FROM catalog WHERE id = ?").get(id) as CatalogRow | undefined;
   }
 
-  addHistory(entry: HistoryEntry): void {
+  /** One change of the memory `record` (as it was before a delete, as it is after an add or update). */
+  addHistory(entry: HistoryEntry, record: Pick<MemoryRecord, "scope" | "agentId" | "runId">): void {
     this.statement(
-      `INSERT INTO history (id, memory_id, previous_value, new_value, action, created_at, updated_at, is_deleted)
-       VALUES (@id, @memory_id, @previous_value, @new_value, @action, @created_at, @updated_at, @is_deleted)`,
-    ).run(entry);
+      `INSERT INTO history (id, memory_id, previous_value, new_value, action, created_at, updated_at, is_deleted,
+         app_id, project_id, owner_type, owner_id, agent_id, run_id)
+       VALUES (@id, @memory_id, @previous_value, @new_value, @action, @created_at, @updated_at, @is_deleted,
+         @app_id, @project_id, @owner_type, @owner_id, @agent_id, @run_id)`,
+    ).run({
+      ...entry,
+      app_id: record.scope.appId,
+      project_id: record.scope.projectId,
+      owner_type: record.scope.ownerType,
+      owner_id: record.scope.ownerId,
+      agent_id: record.agentId ?? null,
+      run_id: record.runId ?? null,
+    });
   }
 
-  history(memoryId: string): HistoryEntry[] {
+  /** A memory's changes, oldest first; with `owner`, only rows written while the memory was that owner's. */
+  history(memoryId: string, owner?: OwnerMatch): HistoryEntry[] {
+    const where = ["memory_id = ?"];
+    const params: string[] = [memoryId];
+    if (owner !== undefined) {
+      const columns: [string, string | undefined][] = [
+        ["app_id", owner.appId],
+        ["project_id", owner.projectId],
+        ["owner_type", owner.ownerType],
+        ["owner_id", owner.ownerId],
+        ["agent_id", owner.agentId],
+        ["run_id", owner.runId],
+      ];
+      for (const [column, value] of columns) {
+        if (value === undefined) continue;
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
     return this.statement(
       `SELECT id, memory_id, previous_value, new_value, action, created_at, updated_at, is_deleted
-       FROM history WHERE memory_id = ? ORDER BY seq`,
-    ).all(memoryId) as HistoryEntry[];
+       FROM history WHERE ${where.join(" AND ")} ORDER BY seq`,
+    ).all(...params) as HistoryEntry[];
+  }
+
+  /**
+   * A state.db made before history rows named their owner gets the columns, filled from the
+   * catalog for memories that still exist (the owner of one deleted before is not known: its
+   * history is then shown only to a reader that names no owner at all).
+   */
+  private addHistoryOwners(): void {
+    const present = new Set((this.db.pragma("table_info(history)") as { name: string }[]).map((column) => column.name));
+    const missing = HISTORY_OWNER_COLUMNS.filter((column) => !present.has(column));
+    if (missing.length === 0) return;
+    this.transaction(() => {
+      for (const column of missing) this.db.exec(`ALTER TABLE history ADD COLUMN ${column} TEXT`);
+      this.db.exec(
+        `UPDATE history SET (${HISTORY_OWNER_COLUMNS.join(", ")}) =
+           (SELECT ${HISTORY_OWNER_COLUMNS.join(", ")} FROM catalog WHERE catalog.id = history.memory_id)
+         WHERE EXISTS (SELECT 1 FROM catalog WHERE catalog.id = history.memory_id)`,
+      );
+    });
   }
 
   enqueueJob(memoryId: string, op: IndexJob["op"]): IndexJob {
