@@ -114,6 +114,7 @@ export const FORMATS = {
     extensions: ["odp", "otp"],
     mediaTypeAliases: ["application/vnd.oasis.opendocument.presentation-template"],
   },
+  epub: { mediaType: "application/epub+zip", modality: "doc", extensions: ["epub"] },
   rtf: { mediaType: "application/rtf", modality: "doc", extensions: ["rtf"], mediaTypeAliases: ["text/rtf", "application/x-rtf", "text/richtext"], textual: true },
   html: {
     mediaType: "text/html",

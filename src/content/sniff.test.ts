@@ -174,6 +174,12 @@ const FIXTURES = {
       { name: "mimetype", data: "application/vnd.oasis.opendocument.presentation", deflate: true },
       { name: "content.xml", data: "<x/>" },
     ]),
+  epub: () =>
+    buildZip([
+      { name: "mimetype", data: "application/epub+zip" },
+      { name: "META-INF/container.xml", data: "<container/>", deflate: true },
+      { name: "OEBPS/content.opf", data: "<package/>", deflate: true },
+    ]),
   doc: () => buildCfb([{ name: "\u0001CompObj" }, { name: "WordDocument" }, { name: "1Table" }, { name: "\u0005SummaryInformation" }]),
   xls: () => buildCfb([{ name: "Workbook" }, { name: "\u0005SummaryInformation" }]),
   ppt: () => buildCfb([{ name: "Current User" }, { name: "PowerPoint Document" }, { name: "Pictures" }]),
@@ -204,7 +210,7 @@ const hints = (declaredType: PartType, extra: Omit<SniffHints, "declaredType"> =
 describe("FORMATS", () => {
   it("covers every format the parsers promise", () => {
     expect(FORMAT_IDS.sort()).toEqual(
-      "bmp csv doc docx eml flac gif html jpg json m4a md mp3 msg odp ods odt ogg pdf png ppt pptx rtf svg tiff txt wav webp xls xlsx".split(" "),
+      "bmp csv doc docx eml epub flac gif html jpg json m4a md mp3 msg odp ods odt ogg pdf png ppt pptx rtf svg tiff txt wav webp xls xlsx".split(" "),
     );
   });
 
@@ -218,6 +224,8 @@ describe("FORMATS", () => {
     expect(formatFromMediaType("Message/RFC822; charset=x")).toBe("eml");
     expect(formatFromMediaType("application/octet-stream")).toBeUndefined();
     expect(FORMATS.pptx.modality).toBe("doc");
+    expect(formatFromExtension("epub")).toBe("epub");
+    expect(formatFromMediaType("application/epub+zip")).toBe("epub");
   });
 });
 
@@ -243,6 +251,7 @@ describe("sniff: every format from its bytes alone", () => {
     odt: "doc",
     ods: "doc",
     odp: "doc",
+    epub: "doc",
     doc: "doc",
     xls: "doc",
     ppt: "doc",
@@ -374,6 +383,7 @@ describe("ZIP classification", () => {
     expect(classifyZip(FIXTURES.odt())).toBe("odt");
     expect(classifyZip(FIXTURES.ods())).toBe("ods");
     expect(classifyZip(FIXTURES.odp())).toBe("odp");
+    expect(classifyZip(FIXTURES.epub())).toBe("epub");
     expect(classifyZip(buildZip([{ name: "a.txt", data: "x" }]))).toBeUndefined();
   });
 

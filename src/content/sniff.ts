@@ -38,7 +38,7 @@ type Evidence =
   | { kind: "foreign"; what: string };
 
 const CFB_FAMILY: readonly FormatId[] = ["doc", "xls", "ppt", "msg"];
-const ZIP_FAMILY: readonly FormatId[] = ["docx", "xlsx", "pptx", "odt", "ods", "odp"];
+const ZIP_FAMILY: readonly FormatId[] = ["docx", "xlsx", "pptx", "odt", "ods", "odp", "epub"];
 /** file-type results that are an audio-capable ISO-BMFF or Ogg container without an audio-only brand. */
 const CONTAINER_FAMILIES: Readonly<Record<string, readonly FormatId[]>> = {
   mp4: ["m4a"],

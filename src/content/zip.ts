@@ -1,12 +1,12 @@
 import { inflateRawSync } from "node:zlib";
 
 /**
- * Just enough ZIP reading to tell OOXML (docx/xlsx/pptx) and ODF (odt/ods/odp) packages apart:
+ * Just enough ZIP reading to tell OOXML (docx/xlsx/pptx), ODF (odt/ods/odp) and EPUB packages apart:
  * entry names from the central directory (or, for a truncated archive, the local headers) and
  * the content of the small ODF `mimetype` entry.
  */
 
-export type ZipFormat = "docx" | "xlsx" | "pptx" | "odt" | "ods" | "odp";
+export type ZipFormat = "docx" | "xlsx" | "pptx" | "odt" | "ods" | "odp" | "epub";
 
 const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_HEADER = 0x02014b50;
@@ -100,7 +100,9 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, maxBytes = 64 *
   return undefined;
 }
 
+/** The `mimetype` entry's content names the format (ODF, and EPUB's OCF container). */
 const ODF_MIME: Readonly<Record<string, ZipFormat>> = {
+  "application/epub+zip": "epub",
   "application/vnd.oasis.opendocument.text": "odt",
   "application/vnd.oasis.opendocument.text-template": "odt",
   "application/vnd.oasis.opendocument.spreadsheet": "ods",
@@ -109,7 +111,7 @@ const ODF_MIME: Readonly<Record<string, ZipFormat>> = {
   "application/vnd.oasis.opendocument.presentation-template": "odp",
 };
 
-/** Which office package a ZIP archive is, by its entry names (OOXML) or its `mimetype` entry (ODF). */
+/** Which office package or book a ZIP archive is, by its entry names (OOXML) or its `mimetype` entry (ODF, EPUB). */
 export function classifyZip(bytes: Uint8Array): ZipFormat | undefined {
   const entries = zipEntries(bytes);
   if (entries.length === 0) return undefined;

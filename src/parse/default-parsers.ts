@@ -1,6 +1,7 @@
 import type { Parser } from "../spec/parser.js";
 import { AudioParser } from "./audio/audio-parser.js";
 import { EmlParser, MsgParser } from "./email/index.js";
+import { EpubParser } from "./epub/epub-parser.js";
 import { HtmlParser } from "./html/html-parser.js";
 import { ImageParser } from "./image/image-parser.js";
 import { OfficeParser } from "./office/index.js";
@@ -14,6 +15,7 @@ export function defaultParsers(): Parser[] {
     new PdfParser(),
     new AudioParser(),
     new OfficeParser(),
+    new EpubParser(),
     new HtmlParser(),
     new EmlParser(),
     new MsgParser(),

@@ -7,7 +7,7 @@ import type { PartType, Provenance } from "./types.js";
 
 /** The real type of a payload, from its bytes first (content/sniff). */
 export interface SniffedFormat {
-  /** Lower-case format id: png jpg gif webp svg bmp tiff pdf mp3 wav m4a ogg flac doc docx ppt pptx xls xlsx odt ods odp rtf html eml msg txt md csv json */
+  /** Lower-case format id: png jpg gif webp svg bmp tiff pdf mp3 wav m4a ogg flac doc docx ppt pptx xls xlsx odt ods odp rtf epub html eml msg txt md csv json */
   format: string;
   mediaType: string;
   /** The modality the format belongs to (may differ from what the caller declared). */
