@@ -1,4 +1,4 @@
-import { UnsupportedFormatError, ValidationError } from "../../spec/errors.js";
+import { UnsupportedFormatError } from "../../spec/errors.js";
 import { folderSource } from "./folder-reader.js";
 import { jsonlSource } from "./jsonl-reader.js";
 import { locomoSource } from "./locomo-reader.js";

@@ -126,9 +126,9 @@ export function decodeBmp(bytes: Uint8Array, maxPixels: number): DecodedBitmap {
     const rowStart = dataOffset + row * stride;
     let target = y * width * 4;
     for (let x = 0; x < width; x++, target += 4) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
+      let r: number;
+      let g: number;
+      let b: number;
       let a = 255;
       if (palette !== undefined) {
         const bitOffset = x * bitsPerPixel;
