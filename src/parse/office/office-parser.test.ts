@@ -64,6 +64,25 @@ describe("OfficeParser without LibreOffice (built-in extractors)", () => {
     });
   });
 
+  it("keeps pptx picture alt text, chart titles and speaker notes, in slide order", async () => {
+    const { context } = recordingContext();
+    const bytes = await pptxWithSlides([
+      { title: "Fleet", pictures: [{ alt: "A red bicycle & its rider" }], notes: "Say the bike is a prototype" },
+      { title: "Numbers", bullets: ["Up 4%"], charts: [{ title: "Sales by quarter" }], pictures: [{ alt: "Team photo at the lake" }] },
+      { title: "Two charts", charts: [{ title: "Churn" }, { title: "Signups" }], notes: "Churn fell after the price change" },
+    ]);
+    const output = await builtIn.parse(input("pptx", bytes), context);
+    expect(output.text).toBe(
+      [
+        "--- slide 1 ---\nFleet\n[image: A red bicycle & its rider]\nnotes: Say the bike is a prototype",
+        "--- slide 2 ---\nNumbers\nUp 4%\n[image: Team photo at the lake]\n[chart: Sales by quarter]",
+        "--- slide 3 ---\nTwo charts\n[chart: Churn]\n[chart: Signups]\nnotes: Churn fell after the price change",
+      ].join("\n\n"),
+    );
+    // The axis title belongs to the axis, not to the chart.
+    expect(output.text).not.toContain("Quarter\n");
+  });
+
   it("reads odt, ods and odp content", async () => {
     const { context } = recordingContext();
     const odt = await builtIn.parse(input("odt", await odtWithText(["Minutes", "Present:  Ann and Bob", "Next meeting Friday"])), context);

@@ -1,7 +1,9 @@
 /**
  * Slide text of a .pptx without LibreOffice: slides in presentation order (from
- * ppt/presentation.xml and its relationships), each as "--- slide N ---" and its paragraphs
- * (`<a:p>` with `<a:t>` runs), then the speaker notes when there are any.
+ * ppt/presentation.xml and its relationships), each as "--- slide N ---" and, in the order the
+ * slide lists them, its paragraphs (`<a:p>` with `<a:t>` runs), its pictures' alt text
+ * ("[image: ...]") and its charts' titles ("[chart: ...]"), then the speaker notes when there
+ * are any.
  */
 import type JSZip from "jszip";
 import path from "node:path";
@@ -18,7 +20,7 @@ export async function extractPptxText(bytes: Uint8Array): Promise<string> {
   const sections: string[] = [];
   for (const [index, slidePath] of slides.entries()) {
     const xml = (await readZipText(zip, slidePath)) ?? "";
-    let section = `--- slide ${index + 1} ---\n${drawingMLText(xml)}`;
+    let section = `--- slide ${index + 1} ---\n${await slideText(zip, slidePath, xml)}`;
     const notesPath = await relatedPart(zip, slidePath, "notesSlide");
     if (notesPath !== undefined) {
       const notes = drawingMLText(await readNotesBody(zip, notesPath));
@@ -27,6 +29,50 @@ export async function extractPptxText(bytes: Uint8Array): Promise<string> {
     sections.push(section);
   }
   return tidyText(sections.join("\n\n"));
+}
+
+/**
+ * A slide's paragraphs, picture alt text and chart titles in document order: what a reader of
+ * the slide sees, including what is only in a picture or a chart.
+ */
+async function slideText(zip: JSZip, slidePath: string, xml: string): Promise<string> {
+  let relationships: Map<string, string> | undefined;
+  const lines: string[] = [];
+  for (const match of xml.matchAll(/<p:pic\b[\s\S]*?<\/p:pic>|<(?:[\w-]+:)?chart\b[^>]*?\/?>|<a:p\b[^>]*?(?:\/>|>[\s\S]*?<\/a:p>)/g)) {
+    const element = match[0];
+    if (element.startsWith("<p:pic")) {
+      const alt = pictureAltText(element);
+      if (alt !== undefined) lines.push(`[image: ${alt}]`);
+    } else if (element.startsWith("<a:p")) {
+      const text = drawingMLText(element);
+      if (text.length > 0) lines.push(text);
+    } else {
+      const id = xmlAttribute(element, "r:id");
+      if (id === undefined) continue;
+      relationships ??= await readRelationships(zip, slidePath);
+      const chartPath = relationships.get(id);
+      const title = chartPath === undefined ? undefined : chartTitle((await readZipText(zip, chartPath)) ?? "");
+      if (title !== undefined) lines.push(`[chart: ${title}]`);
+    }
+  }
+  return lines.join("\n");
+}
+
+/** `descr` (the alt text PowerPoint writes), else the `title` attribute, of the picture's `p:cNvPr`. */
+function pictureAltText(picture: string): string | undefined {
+  const properties = /<p:cNvPr\b([^>]*)>/.exec(picture)?.[1] ?? "";
+  const alt = (xmlAttribute(properties, "descr") ?? xmlAttribute(properties, "title"))?.replace(/\s+/g, " ").trim();
+  return alt === undefined || alt.length === 0 ? undefined : alt;
+}
+
+/** The chart's own title (the `c:title` before the plot area; axis titles sit inside it), as rich text or a cached cell value. */
+function chartTitle(chartXml: string): string | undefined {
+  const beforePlotArea = chartXml.split(/<c:plotArea\b/, 1)[0] ?? "";
+  const title = /<c:title\b[^>]*>([\s\S]*?)<\/c:title>/.exec(beforePlotArea)?.[1];
+  if (title === undefined) return undefined;
+  let text = drawingMLText(title).replace(/\s+/g, " ").trim();
+  if (text.length === 0) text = decodeXmlEntities(/<c:v>([\s\S]*?)<\/c:v>/.exec(title)?.[1] ?? "").trim();
+  return text.length > 0 ? text : undefined;
 }
 
 /** The slide parts in the order the presentation lists them; by number when that list is missing. */
