@@ -9,11 +9,16 @@ import type { EmbeddingIdentity, IndexDocument, IndexHit, IndexQuery, SearchInde
 import type { MemoryRecord } from "../../spec/types.js";
 import { metadataPairs, scopeKey, sqlString, whereClause } from "../../search/filters.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
+import { isVerbatimTurn, SEARCH_TEXT_SQL, searchText } from "./search-text.js";
 
 const TABLE = "memories";
 const IDENTITY_FILE = "omnimem-index.json";
 /** Bumped when the table's columns change: an index of another layout must be rebuilt. */
-const LAYOUT = 3;
+const LAYOUT = 4;
+/** Layout 3 lacks `search_text`; it is added in place on open (no reindex, no re-embedding). */
+const MIGRATABLE_LAYOUT = 3;
+/** The column the full-text index reads: sender, text and the previous turn (see search-text.ts). */
+const FTS_COLUMN = "search_text";
 
 export interface LanceIndexOptions {
   /** The folder of the LanceDB database, `<root>/.index/lance`. */
@@ -42,6 +47,7 @@ export interface LanceIndexOptions {
 interface IndexRow extends RecordColumns {
   [column: string]: unknown;
   scope_key: string;
+  search_text: string;
   meta_kv: string[];
   vector: number[];
 }
@@ -86,7 +92,8 @@ export class LanceIndex implements SearchIndex {
       await this.createTable(identity);
       return;
     }
-    const recorded = await this.readIdentity();
+    let recorded = await this.readIdentity();
+    if (recorded?.layout === MIGRATABLE_LAYOUT) recorded = await this.migrateFromLayout3(recorded);
     if (recorded?.layout !== LAYOUT) {
       throw new IndexMismatchError(
         "the search index was built by another version of omnimem; run `omnimem reindex` (or memory.reindex()) to rebuild it",
@@ -116,7 +123,7 @@ export class LanceIndex implements SearchIndex {
   insert(documents: readonly IndexDocument[]): Promise<void> {
     if (documents.length === 0) return Promise.resolve();
     return this.write(async (table) => {
-      await table.add(documents.map((doc) => this.toRow(doc)));
+      await table.add(await this.toRows(table, documents));
       await this.afterWrite(table, documents.length);
     });
   }
@@ -128,7 +135,7 @@ export class LanceIndex implements SearchIndex {
         .mergeInsert("id")
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
-        .execute(documents.map((doc) => this.toRow(doc)));
+        .execute(await this.toRows(table, documents));
       await this.afterWrite(table, documents.length);
     });
   }
@@ -149,7 +156,7 @@ export class LanceIndex implements SearchIndex {
     if (text.trim() === "" || !this.hasFullTextIndex) return [];
     const rows = await table
       .query()
-      .fullTextSearch(new MatchQuery(text, "text"))
+      .fullTextSearch(new MatchQuery(text, FTS_COLUMN))
       .where(whereClause(query.scope, query.filter, "lance"))
       .select(["id"])
       .limit(query.limit)
@@ -268,14 +275,15 @@ export class LanceIndex implements SearchIndex {
   private async refreshIndexState(): Promise<void> {
     const table = this.requireTable();
     const indices = await table.listIndices();
-    this.hasFullTextIndex = indices.some((index) => index.indexType === "FTS");
+    this.hasFullTextIndex = indices.some((index) => index.indexType === "FTS" && index.columns.includes(FTS_COLUMN));
     const vectorIndex = indices.find((index) => index.columns.includes("vector"));
     this.hasVectorIndex = vectorIndex !== undefined;
     this.annTrainedRows = vectorIndex === undefined ? 0 : ((await table.indexStats(vectorIndex.name))?.numIndexedRows ?? 0);
   }
 
   private async createFullTextIndex(table: lancedb.Table): Promise<void> {
-    await table.createIndex("text", { config: Index.fts({ withPosition: false }), replace: true });
+    // LanceDB's defaults: lower-cased, stemmed (English), stop words removed, accents folded.
+    await table.createIndex(FTS_COLUMN, { config: Index.fts({ withPosition: false }), replace: true });
     this.hasFullTextIndex = true;
   }
 
@@ -311,13 +319,69 @@ export class LanceIndex implements SearchIndex {
     return result;
   }
 
-  private toRow({ record, vector }: IndexDocument): IndexRow {
-    if (vector.length !== this.identity!.dimensions) {
-      throw new IndexMismatchError(
-        `a vector of dimension ${vector.length} cannot go into an index of dimension ${this.identity!.dimensions}; run \`omnimem reindex\``,
-      );
+  private async toRows(table: lancedb.Table, documents: readonly IndexDocument[]): Promise<IndexRow[]> {
+    for (const { vector } of documents) {
+      if (vector.length !== this.identity!.dimensions) {
+        throw new IndexMismatchError(
+          `a vector of dimension ${vector.length} cannot go into an index of dimension ${this.identity!.dimensions}; run \`omnimem reindex\``,
+        );
+      }
     }
-    return recordToRow(record, vector);
+    const previous = await this.previousTurns(table, documents.map((doc) => doc.record));
+    return documents.map(({ record, vector }) => recordToRow(record, vector, previous.get(record.id)));
+  }
+
+  /**
+   * The text of the turn before each verbatim turn in its session: from the same batch when it
+   * is there (one add is one session's turns, in order), else the latest earlier turn the table
+   * holds. A later edit of that earlier turn does not reach this row until a reindex.
+   */
+  private async previousTurns(table: lancedb.Table, records: readonly MemoryRecord[]): Promise<Map<string, string>> {
+    const sessions = new Map<string, MemoryRecord[]>();
+    for (const record of records) {
+      if (!isVerbatimTurn(record)) continue;
+      const key = `${scopeKey(record.scope)}\u0000${record.sessionId}`;
+      sessions.set(key, [...(sessions.get(key) ?? []), record]);
+    }
+    const previous = new Map<string, string>();
+    for (const turns of sessions.values()) {
+      const ordered = [...turns].sort((a, b) => a.timestamp - b.timestamp);
+      const first = ordered[0]!;
+      const earlier = (await table
+        .query()
+        .where(
+          `scope_key = ${sqlString(scopeKey(first.scope))} AND session_id = ${sqlString(first.sessionId!)} AND role IS NOT NULL ` +
+            `AND kind = 'episode' AND ts < ${first.timestamp}`,
+        )
+        .select(["ts", "text"])
+        .toArray()) as { ts: number; text: string }[];
+      let latest: { ts: number; text: string } | undefined;
+      for (const row of earlier) if (latest === undefined || row.ts > latest.ts) latest = row;
+      if (latest !== undefined) previous.set(first.id, latest.text);
+      for (let i = 1; i < ordered.length; i++) previous.set(ordered[i]!.id, ordered[i - 1]!.text);
+    }
+    return previous;
+  }
+
+  /**
+   * A layout-3 table gets the `search_text` column computed from its own columns (sender and
+   * text; previous turns need a reindex) and the full-text index moves to it.
+   */
+  private async migrateFromLayout3(recorded: EmbeddingIdentity & { layout: number }): Promise<EmbeddingIdentity & { layout: number }> {
+    const table = await this.requireConnection().openTable(TABLE);
+    try {
+      const columns = (await table.schema()).fields.map((field) => field.name);
+      if (!columns.includes(FTS_COLUMN)) await table.addColumns([{ name: FTS_COLUMN, valueSql: SEARCH_TEXT_SQL }]);
+      for (const index of await table.listIndices()) {
+        if (index.indexType === "FTS" && index.columns.includes("text")) await table.dropIndex(index.name);
+      }
+      if ((await table.countRows()) > 0) await this.createFullTextIndex(table);
+    } finally {
+      table.close();
+    }
+    const migrated = { model: recorded.model, dimensions: recorded.dimensions, layout: LAYOUT };
+    await writeFile(join(this.options.directory, IDENTITY_FILE), JSON.stringify({ ...migrated, migratedAt: new Date().toISOString() }));
+    return migrated;
   }
 
   private requireTable(): lancedb.Table {
@@ -331,10 +395,11 @@ export class LanceIndex implements SearchIndex {
   }
 }
 
-export function recordToRow(record: MemoryRecord, vector: Float32Array): IndexRow {
+export function recordToRow(record: MemoryRecord, vector: Float32Array, previousTurn?: string): IndexRow {
   return {
     ...recordColumns(record),
     scope_key: scopeKey(record.scope),
+    search_text: searchText(record, previousTurn),
     meta_kv: metadataPairs(record.metadata),
     vector: Array.from(vector),
   };
@@ -363,6 +428,7 @@ function schemaFor(dimensions: number): Schema {
     new Field("created_at", new Float64(), false),
     new Field("updated_at", new Float64(), false),
     text("text"),
+    text(FTS_COLUMN),
     new Field("meta_kv", new List(new Field("item", new Utf8(), true)), false),
     new Field("vector", new FixedSizeList(dimensions, new Field("item", new Float32(), true)), false),
   ]);
