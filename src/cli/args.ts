@@ -10,6 +10,9 @@ Usage: omnimem <command> [options]
   config show                        the effective configuration, secrets masked, and where each value came from
   serve [--host h] [--port p] [--insecure]
                                      the HTTP API (EverOS's routes); prints "listening on <url>"; stops on SIGTERM
+                                     (also the MCP server at /mcp, streamable HTTP)
+  mcp (--user u | --agent a) [--session s] [--run r]
+                                     an MCP server on stdin/stdout (Claude Desktop, Claude Code, Cursor) for one owner
   add (--user u | --agent a) [--session s] [--run r] [--metadata json] [--no-infer] [--no-flush] <text and files...>
                                      one turn: words are its text, arguments naming files are attached
   search (--user u | --agent a) [--method keyword|vector|hybrid|agentic] [--limit n]

@@ -1,19 +1,13 @@
 #!/usr/bin/env node
 import { loadDotEnv, resolveConfig, writeSetting, type ResolvedConfig } from "../config/resolve.js";
 import type { MemoryConfigInput } from "../config/schema.js";
-import { Memory } from "../memory.js";
+import type { Memory } from "../memory.js";
 import { isOmnimemError } from "../spec/errors.js";
 import { parseCommandLine, UsageError, USAGE, type CliValues } from "./args.js";
-import { configShowReport, renderConfigShow } from "./commands/config-show.js";
-import { DOCTOR_FAILED_EXIT, renderDoctor, runDoctor } from "./commands/doctor.js";
-import { runExport } from "./commands/export.js";
-import { runInit } from "./commands/init.js";
-import { MEMORY_COMMANDS } from "./commands/memory-commands.js";
-import { reindexCommand } from "./commands/reindex.js";
-import { serveCommand } from "./commands/serve.js";
-import { importCommand } from "./commands/import.js";
-import { runDemo } from "./demo/run-demo.js";
 import { emit, outputFor, paint, type Output } from "./output.js";
+
+// Commands are imported when run: the engine's native modules take most of a second to load,
+// and `omnimem mcp` must answer its client's handshake before that (see commands/mcp.ts).
 
 async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv);
@@ -29,28 +23,38 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   switch (command) {
     case "demo": {
+      const { runDemo } = await import("./demo/run-demo.js");
       const report = await runDemo({ output, keep: values.keep });
       if (output.json) emit(output, report, () => "");
       return report.ok ? 0 : 1;
     }
     case "init": {
+      const { runInit } = await import("./commands/init.js");
       const written = await runInit({ dir: values.dir ?? process.cwd(), force: values.force });
       emit(output, written, () => `${written.written.map((file) => `wrote ${file}`).join("\n")}\nedit omnimem.toml for settings and .env for API keys; omnimem config show prints the result`);
       return 0;
     }
     case "config": {
       if (rest[0] !== "show") throw new UsageError(`unknown config command ${JSON.stringify(rest[0] ?? "")} (try: omnimem config show)`);
+      const { configShowReport, renderConfigShow } = await import("./commands/config-show.js");
       const report = configShowReport(resolve(values));
       emit(output, report, () => renderConfigShow(report));
       return 0;
     }
     case "doctor": {
+      const { DOCTOR_FAILED_EXIT, renderDoctor, runDoctor } = await import("./commands/doctor.js");
       const report = await runDoctor(resolve(values).input, {});
       emit(output, report, () => renderDoctor(report, { color: output.color }));
       return report.ok ? 0 : DOCTOR_FAILED_EXIT;
     }
-    case "serve":
+    case "serve": {
+      const { serveCommand } = await import("./commands/serve.js");
       return serveCommand(resolve(values).input);
+    }
+    case "mcp": {
+      const { mcpCommand } = await import("./commands/mcp.js");
+      return mcpCommand(resolve(values).input, values);
+    }
     default:
       return withMemory(resolve(values).input, (memory) => runMemoryCommand(command, memory, values, rest, output));
   }
@@ -58,9 +62,12 @@ async function main(argv: readonly string[]): Promise<number> {
 
 async function runMemoryCommand(command: string, memory: Memory, values: CliValues, words: string[], output: Output): Promise<number> {
   switch (command) {
-    case "import":
+    case "import": {
+      const { importCommand } = await import("./commands/import.js");
       return importCommand(memory, values, words, output);
+    }
     case "export": {
+      const { runExport } = await import("./commands/export.js");
       const summary = await runExport(memory, {
         format: exportFormat(values.format),
         out: values.out,
@@ -74,9 +81,12 @@ async function runMemoryCommand(command: string, memory: Memory, values: CliValu
       emit(output, summary, () => `exported ${summary.memories} memories${summary.files.length > 0 ? ` to ${values.out} (${summary.files.length} files)` : ""}`);
       return 0;
     }
-    case "reindex":
+    case "reindex": {
+      const { reindexCommand } = await import("./commands/reindex.js");
       return reindexCommand(memory, output);
+    }
     default: {
+      const { MEMORY_COMMANDS } = await import("./commands/memory-commands.js");
       const run = MEMORY_COMMANDS[command];
       if (run === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
       return run(memory, values, words, output);
@@ -119,6 +129,7 @@ function resolve(values: CliValues): ResolvedConfig {
 }
 
 async function withMemory(config: MemoryConfigInput, run: (memory: Memory) => Promise<number>): Promise<number> {
+  const { Memory } = await import("../memory.js");
   const memory = await Memory.open(config);
   try {
     return await run(memory);

@@ -1,0 +1,137 @@
+/**
+ * The MCP server definition, independent of any transport: the memory tools (src/tools), each
+ * memory as a resource (`omnimem://memory/<id>`), and a prompt that explains the tools. stdio
+ * (./stdio.ts) and streamable HTTP (./http.ts) connect it to a client.
+ *
+ * Tools are served through the SDK's low-level `Server` rather than `McpServer.registerTool`,
+ * because McpServer answers a schema violation with its own text; here every failure, a bad
+ * argument included, comes back as a tool error carrying omnimem's stable code.
+ */
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import {
+  CallToolRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ErrorCode as McpErrorCode,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { Logger } from "../log.js";
+import { isOmnimemError, type ErrorCode } from "../spec/errors.js";
+import { checkToolOwner, MEMORY_TOOLS, ownerOf, runMemoryTool, type ToolContext } from "../tools/definitions.js";
+import type { MemoryPort, ToolOwner } from "../tools/memory-port.js";
+
+export interface McpServerOptions {
+  /** Whose memory the tools act on (the server's --user/--agent), never the model's choice. */
+  owner: ToolOwner;
+  /** Where relative attachment paths resolve; default the process's working folder. */
+  cwd?: string;
+  /** Reported to clients as the server's version. */
+  version?: string;
+  /** Unexpected failures are logged here (their details never reach the client). */
+  logger?: Logger;
+}
+
+/** The body of an MCP tool error: the same code and message the HTTP API and the CLI give. */
+export interface ToolErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+const RESOURCE_PREFIX = "omnimem://memory/";
+const RESOURCES_LISTED = 50;
+const PROMPT_NAME = "use-memory";
+
+const INSTRUCTIONS = `This server is a long-term memory. Before answering something that may depend on what the user said or shared earlier, call search_memory. When the user tells you something worth keeping (preferences, facts about them, plans, decisions) or shares a file whose content matters later, call add_memory (files as attachments: path, url or base64). When a memory is wrong or outdated, call update_memory; when the user asks you to forget something, delete_memory. Errors carry a code: INVALID_INPUT (fix the arguments), NOT_FOUND (no such memory), UNSUPPORTED_FORMAT / INVALID_IMAGE / FILE_TOO_LARGE / URI_REJECTED (the attachment cannot be used), CAPABILITY_UNAVAILABLE / PROVIDER_ERROR (try later or without that file).`;
+
+/** A connected-to-nothing MCP server over `memory` for one owner. */
+export function createMcpServer(memory: MemoryPort, options: McpServerOptions): Server {
+  checkToolOwner(options.owner);
+  const context: ToolContext = { memory, owner: options.owner, cwd: options.cwd ?? process.cwd() };
+  const server = new Server(
+    { name: "omnimem", title: "omnimem memory", version: options.version ?? "0.0.0" },
+    { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS },
+  );
+  const tools = new Map(MEMORY_TOOLS.map((tool) => [tool.name, tool]));
+  const listed: Tool[] = MEMORY_TOOLS.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchemaOf(tool.inputSchema),
+    annotations: { title: tool.title, ...tool.annotations },
+  }));
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    const tool = tools.get(request.params.name);
+    if (tool === undefined) throw new McpError(McpErrorCode.InvalidParams, `unknown tool ${request.params.name}`);
+    try {
+      const result = await runMemoryTool(tool, request.params.arguments, context);
+      return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
+    } catch (error) {
+      return toolErrorResult(error, options.logger);
+    }
+  });
+
+  server.setRequestHandler(ListResourcesRequestSchema, async () => {
+    const page = await memory.getAll({ ...ownerOf(options.owner), limit: RESOURCES_LISTED });
+    return {
+      resources: page.results.map((item) => ({
+        uri: `${RESOURCE_PREFIX}${item.id}`,
+        name: item.id,
+        title: oneLine(item.subject ?? item.memory, 80),
+        mimeType: "application/json",
+      })),
+    };
+  });
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
+    resourceTemplates: [{ uriTemplate: `${RESOURCE_PREFIX}{id}`, name: "memory", title: "A memory by id", mimeType: "application/json" }],
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+    const uri = request.params.uri;
+    const id = uri.startsWith(RESOURCE_PREFIX) ? decodeURIComponent(uri.slice(RESOURCE_PREFIX.length)) : undefined;
+    const item = id === undefined || id === "" ? null : await memory.get(id, ownerOf(options.owner)).catch(() => null);
+    if (item === null) throw new McpError(McpErrorCode.InvalidParams, `NOT_FOUND: no memory at ${uri}`);
+    return { contents: [{ uri, mimeType: "application/json", text: JSON.stringify(item) }] };
+  });
+
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({
+    prompts: [{ name: PROMPT_NAME, title: "Use long-term memory", description: "How to use the memory tools in this conversation" }],
+  }));
+  server.setRequestHandler(GetPromptRequestSchema, (request) => {
+    if (request.params.name !== PROMPT_NAME) throw new McpError(McpErrorCode.InvalidParams, `unknown prompt ${request.params.name}`);
+    return {
+      description: "How to use the memory tools",
+      messages: [{ role: "user", content: { type: "text", text: INSTRUCTIONS } }],
+    };
+  });
+  return server;
+}
+
+/** Any failure as a tool result the model can read: `{"error": {code, message}}`, isError set. */
+export function toolErrorResult(error: unknown, logger?: Logger): CallToolResult {
+  let body: ToolErrorBody;
+  if (isOmnimemError(error) && error.code !== "INTERNAL") {
+    body = { error: error.toJSON() };
+  } else {
+    // An unexpected error's message may name internals: it goes to the log only.
+    logger?.error({ err: error }, "memory tool failed");
+    body = { error: { code: "INTERNAL", message: "internal error; the memory server's log has the details" } };
+  }
+  return { isError: true, content: [{ type: "text", text: JSON.stringify(body) }], structuredContent: body as unknown as Record<string, unknown> };
+}
+
+function jsonSchemaOf(schema: z.ZodType): Tool["inputSchema"] {
+  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return { ...json, type: "object" } as Tool["inputSchema"];
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
