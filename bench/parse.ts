@@ -59,6 +59,7 @@ const parser = new PartParser({
   ocr,
   cache: noCache,
   maxConcurrency: multimodal.maxConcurrency,
+  maxRequestBytes: multimodal.maxRequestBytes,
   logger: createLogger("error"),
 });
 

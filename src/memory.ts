@@ -335,6 +335,7 @@ export class Memory {
       cache: new ParseCache(() => this.store.stateDb),
       maxConcurrency: multimodal.maxConcurrency,
       maxRequestBytes: multimodal.maxRequestBytes,
+      maxRequestBytes: multimodal.maxRequestBytes,
       logger: this.logger,
     });
   }

@@ -83,7 +83,13 @@ export const multimodalConfigSchema = z
         description: "The /audio/transcriptions model at the same endpoint; unset: a local recogniser if installed.",
         examples: ["whisper-1"],
       }),
-    maxConcurrency: z.number().int().min(1).max(64).default(4).describe("Parts parsed at the same time."),
+    maxConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .describe("Model calls (vision, transcription, OCR jobs) running at the same time, across all requests."),
     maxRetries: z.number().int().min(0).max(10).default(3).describe("Retries of a failed model request before giving up."),
     timeoutMs: z.number().int().positive().default(120_000).describe("Time limit of one model request, in milliseconds."),
     retryBaseDelayMs: z.number().int().min(0).default(1000).describe("First backoff delay of a retry, in milliseconds; doubles each time."),
@@ -94,6 +100,16 @@ export const multimodalConfigSchema = z
       .describe("file:// payloads must lie inside one of these folders; empty: anywhere."),
     allowFileUris: z.boolean().default(true).describe("Accept file:// URIs as content at all."),
     maxBytes: z.number().int().positive().default(50 * MiB).describe("Cap on base64 and http(s) payloads, in bytes."),
+    maxRequestBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(200 * MiB)
+      .meta({
+        description:
+          "Cap on the bytes all content items of one request (or one add call) hold together once loaded; a request over it is refused with FILE_TOO_LARGE.",
+        examples: [200 * MiB],
+      }),
     fetchTimeoutMs: z.number().int().positive().default(30_000).describe("Time limit for fetching an http(s) URL, in milliseconds."),
     allowPrivateHosts: z
       .boolean()

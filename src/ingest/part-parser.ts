@@ -2,11 +2,12 @@ import type { Logger } from "../log.js";
 import { loadPart, type LoadOptions } from "../content/load.js";
 import { sniff } from "../content/sniff.js";
 import type { ParserRegistry } from "../parse/registry.js";
-import { InvalidImageError, isOmnimemError, UnsupportedFormatError } from "../spec/errors.js";
+import { FileSizeError, InvalidImageError, isOmnimemError, UnsupportedFormatError } from "../spec/errors.js";
 import type { OcrEngine, ParseContext, ParseLimits, ParseOutput, SniffedFormat, Transcriber, VisionModel } from "../spec/parser.js";
 import type { Part, PartType, Provenance } from "../spec/types.js";
 import { sha256Bytes } from "../util/hash.js";
 import { Semaphore } from "../util/semaphore.js";
+import { boundedModels, type ParseModels } from "./bounded-models.js";
 import type { ParseCache } from "./parse-cache.js";
 
 /** How one content item was parsed: returned by `add` and the server's /add. */
@@ -37,8 +38,10 @@ export interface PartParserOptions {
   transcriber?: Transcriber;
   ocr?: OcrEngine;
   cache: ParseCache;
-  /** Model calls (and OCR jobs) running at once. */
+  /** Model calls (vision, transcription, OCR jobs) running at once, across all requests (`max_concurrency`). */
   maxConcurrency: number;
+  /** Bytes the loaded items of one batch may hold in total (`max_request_bytes`). */
+  maxRequestBytes: number;
   logger: Logger;
 }
 
@@ -47,6 +50,19 @@ type NormalizedMessage = Pick<import("./messages.js").NormalizedMessage, "index"
 
 const MAX_NESTING = 3;
 const BINARY_TYPES = new Set<PartType>(["image", "pdf", "audio"]);
+/** Items of one batch loading (fetching, reading, decoding) at once. */
+export const LOADS_AT_ONCE = 4;
+/** Items of one batch parsing at once; nested payloads parse inside their item and take no slot. */
+export const PARSES_AT_ONCE = 4;
+
+/** One non-text content item, where it sits in the batch. */
+interface PayloadItem {
+  part: Exclude<Part, { type: "text" }>;
+  messageIndex: number;
+  itemIndex: number;
+}
+
+type PreparedItem = Awaited<ReturnType<PartParser["prepare"]>>;
 
 /**
  * The parse stage: every non-text part of a batch is loaded and sniffed first (a bad one
@@ -55,42 +71,89 @@ const BINARY_TYPES = new Set<PartType>(["image", "pdf", "audio"]);
  * is cached by the sha256 of the bytes; the bytes themselves are dropped here.
  */
 export class PartParser {
-  private readonly semaphore: Semaphore;
+  /** Shared by every batch: the bound is on model calls, which never wait for anything else. */
+  private readonly models: ParseModels;
 
   constructor(private readonly options: PartParserOptions) {
-    this.semaphore = new Semaphore(options.maxConcurrency);
+    const slots = new Semaphore(options.maxConcurrency);
+    const { vision, transcriber, ocr } = options;
+    this.models = boundedModels({ ...(vision === undefined ? {} : { vision }), ...(transcriber === undefined ? {} : { transcriber }), ...(ocr === undefined ? {} : { ocr }) }, slots);
   }
 
   /** The text of each message (text parts and parsed parts, in order) and a report per non-text part. */
   async parseMessages(messages: readonly NormalizedMessage[]): Promise<{ texts: string[]; reports: PartReport[] }> {
-    const loaded = await Promise.all(
-      messages.map((message) =>
-        Promise.all(message.parts.map(async (part, itemIndex) => (part.type === "text" ? undefined : this.prepare(part, message.index, itemIndex)))),
+    const items: PayloadItem[] = [];
+    for (const message of messages) {
+      message.parts.forEach((part, itemIndex) => {
+        if (part.type !== "text") items.push({ part, messageIndex: message.index, itemIndex });
+      });
+    }
+    const prepared: (PreparedItem | undefined)[] = await this.loadAll(items);
+
+    const parsed = new Map<string, string>();
+    const reports: PartReport[] = [];
+    const parseSlots = new Semaphore(PARSES_AT_ONCE);
+    await Promise.all(
+      prepared.map((item, i) =>
+        parseSlots.run(async () => {
+          const { text, report } = await this.parsePrepared(item!);
+          // The bytes are not needed once parsed: let them go before the rest of the batch is done.
+          prepared[i] = undefined;
+          parsed.set(`${report.messageIndex}:${report.itemIndex}`, text);
+          reports.push(report);
+        }),
       ),
     );
-    const reports: PartReport[] = [];
-    const texts = await Promise.all(
-      messages.map(async (message, m) => {
-        const pieces = await Promise.all(
-          message.parts.map(async (part, itemIndex) => {
-            if (part.type === "text") return part.text;
-            const prepared = loaded[m]![itemIndex]!;
-            const { text, report } = await this.parsePrepared(prepared);
-            reports.push(report);
-            return text;
-          }),
-        );
-        return pieces.filter((piece) => piece !== "").join("\n\n");
-      }),
+    const texts = messages.map((message) =>
+      message.parts
+        .map((part, itemIndex) => (part.type === "text" ? part.text : parsed.get(`${message.index}:${itemIndex}`)!))
+        .filter((piece) => piece !== "")
+        .join("\n\n"),
     );
     reports.sort((a, b) => a.messageIndex - b.messageIndex || a.itemIndex - b.itemIndex);
     return { texts, reports };
   }
 
-  private async prepare(part: Exclude<Part, { type: "text" }>, messageIndex: number, itemIndex: number) {
+  /**
+   * Loads and sniffs every item before anything is parsed (a bad one aborts the batch), a few at
+   * a time, and within the bytes one batch may hold: each load is capped at what is left of that
+   * budget, so a batch over it stops at the item that passes it. The first failure cancels the
+   * loads still running and starts no more.
+   */
+  private async loadAll(items: readonly PayloadItem[]): Promise<PreparedItem[]> {
+    const budget = this.options.maxRequestBytes;
+    const controller = new AbortController();
+    const loadSlots = new Semaphore(LOADS_AT_ONCE);
+    let held = 0;
+    return Promise.all(
+      items.map((item) =>
+        loadSlots.run(async () => {
+          controller.signal.throwIfAborted();
+          try {
+            const prepared = await this.prepare(item, budget - held, controller.signal);
+            held += prepared.bytes.byteLength;
+            if (held > budget) throw requestTooLarge(budget, item);
+            return prepared;
+          } catch (error) {
+            controller.abort(error);
+            throw error;
+          }
+        }),
+      ),
+    );
+  }
+
+  private async prepare({ part, messageIndex, itemIndex }: PayloadItem, remainingBytes: number, signal: AbortSignal) {
     const path = `messages[${messageIndex}].content[${itemIndex}]`;
+    const { load } = this.options;
+    const capped = Math.max(remainingBytes, 0);
     try {
-      const content = await loadPart(part, this.options.load);
+      const content = await loadPart(part, {
+        ...load,
+        maxBytes: Math.min(load.maxBytes, capped),
+        fileUriMaxBytes: Math.min(load.fileUriMaxBytes, capped),
+        signal,
+      });
       const name = part.name ?? content.name;
       const format = await sniff(content.bytes, { declaredType: part.type, ext: part.ext, mediaType: part.mediaType ?? content.mediaType, name });
       if (format === undefined) {
@@ -105,6 +168,11 @@ export class PartParser {
       this.options.registry.parserFor(format);
       return { part, messageIndex, itemIndex, bytes: content.bytes, name, format };
     } catch (error) {
+      // Over the cap because of what the batch already holds, not because of its own size.
+      const cappedByBudget = capped < Math.max(load.maxBytes, load.fileUriMaxBytes);
+      if (error instanceof FileSizeError && cappedByBudget && error.details?.maxBytes === capped) {
+        throw requestTooLarge(this.options.maxRequestBytes, { messageIndex, itemIndex }, error);
+      }
       if (isOmnimemError(error) && error.details?.path === undefined) {
         (error as { details: Record<string, unknown> | undefined }).details = { ...error.details, path };
       }
@@ -112,7 +180,7 @@ export class PartParser {
     }
   }
 
-  private async parsePrepared(prepared: Awaited<ReturnType<PartParser["prepare"]>>): Promise<{ text: string; report: PartReport }> {
+  private async parsePrepared(prepared: PreparedItem): Promise<{ text: string; report: PartReport }> {
     const { part, messageIndex, itemIndex, bytes, name, format } = prepared;
     const started = performance.now();
     const digest = sha256Bytes(bytes);
@@ -179,10 +247,10 @@ export class PartParser {
         return this.parseBytes(nested, nestedFormat, nestedName, nestedDepth);
       },
     };
-    if (this.options.vision !== undefined) context.vision = this.options.vision;
-    if (this.options.transcriber !== undefined) context.transcriber = this.options.transcriber;
-    if (this.options.ocr !== undefined) context.ocr = this.options.ocr;
-    return this.semaphore.run(() => parser.parse({ bytes, format, ...(name === undefined ? {} : { name }) }, context));
+    if (this.models.vision !== undefined) context.vision = this.models.vision;
+    if (this.models.transcriber !== undefined) context.transcriber = this.models.transcriber;
+    if (this.models.ocr !== undefined) context.ocr = this.models.ocr;
+    return parser.parse({ bytes, format, ...(name === undefined ? {} : { name }) }, context);
   }
 
   /** Parsed text depends on the bytes and on who read them: a vision model reads more than OCR. */
@@ -190,6 +258,15 @@ export class PartParser {
     if (format.modality === "audio") return `audio:${this.options.transcriber?.name ?? "none"}`;
     return this.options.vision === undefined ? "local" : `vision:${this.options.vision.modelName}`;
   }
+}
+
+/** A batch whose loaded items together pass `max_request_bytes`: refused whole, before anything is parsed or written. */
+function requestTooLarge(maxRequestBytes: number, item: Pick<PayloadItem, "messageIndex" | "itemIndex">, cause?: unknown): FileSizeError {
+  const path = `messages[${item.messageIndex}].content[${item.itemIndex}]`;
+  return new FileSizeError(`the content items of this request add up to more than ${maxRequestBytes} bytes (multimodal.max_request_bytes); send fewer or smaller items per request`, {
+    ...(cause === undefined ? {} : { cause }),
+    details: { reason: "max-request-bytes", maxRequestBytes, path },
+  });
 }
 
 /** Parsed text goes into the turn with a label, so extraction and search know what it was. */
