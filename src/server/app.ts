@@ -37,6 +37,7 @@ import type {
 import type { MemoryItem, SearchFilter } from "../spec/types.js";
 import { ApiKeyAuth, type Access } from "./auth.js";
 import { healthReport, OMNIMEM_VERSION } from "./health.js";
+import { handleMcpHttp } from "../mcp/http.js";
 import { ServerMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import {
@@ -72,7 +73,7 @@ const DISCARD_MAX_MS = 5_000;
 const PREFIXES = ["/api/v1", "/api/v2"] as const;
 const MEMORY_ROUTES = ["add", "flush", "search", "get", "update", "delete", "history"] as const;
 /** Route labels for metrics: the known paths, everything else one label (no unbounded cardinality). */
-const KNOWN_PATHS = new Set<string>(["/health", "/metrics", "/openapi.json", ...PREFIXES.flatMap((prefix) => MEMORY_ROUTES.map((route) => `${prefix}/memory/${route}`))]);
+const KNOWN_PATHS = new Set<string>(["/health", "/metrics", "/openapi.json", "/mcp", ...PREFIXES.flatMap((prefix) => MEMORY_ROUTES.map((route) => `${prefix}/memory/${route}`))]);
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 /** /get collects an owner's memories page by page before sorting; one page of the store. */
@@ -132,6 +133,10 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
     c.set("access", auth.authenticate(c.req.header("authorization")));
     await next();
   });
+  app.use("/mcp", async (c, next) => {
+    c.set("access", auth.authenticate(c.req.header("authorization")));
+    await next();
+  });
   app.use(
     "/api/*",
     bodyLimit({
@@ -144,6 +149,17 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
   app.get("/health", (c) => c.json(healthReport(memory)));
   app.get("/openapi.json", (c) => c.json(openApiDocument(OMNIMEM_VERSION)));
   app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "content-type": metrics.contentType }));
+  // The MCP server (streamable HTTP), behind the same keys; the owner comes from /mcp?user_id=… (src/mcp/http.ts).
+  app.all("/mcp", (c) =>
+    handleMcpHttp(c.req.raw, memory, {
+      // A key confined to an app or project acts there unless the connection names another (then FORBIDDEN).
+      defaults: { appId: c.get("access").appId ?? defaults.appId, projectId: c.get("access").projectId ?? defaults.projectId },
+      authorize: (appId, projectId) => ApiKeyAuth.authorize(c.get("access"), appId, projectId),
+      logger: c.get("log"),
+      version: OMNIMEM_VERSION,
+      maxRequestBytes: limit,
+    }),
+  );
 
   const scopeOf = (c: AppContext, body: { app_id?: string | undefined; project_id?: string | undefined }) => {
     const scope = { appId: body.app_id ?? defaults.appId, projectId: body.project_id ?? defaults.projectId };
