@@ -5,9 +5,11 @@ import { fileURLToPath } from "node:url";
 import { FileSizeError, OmnimemError, UriRejectedError } from "../spec/errors.js";
 
 /**
- * file:// URIs for local deployments (the server turns them off beyond loopback). The path is
- * resolved with symlinks followed, and the real path must be a regular file, inside one of the
- * allowed roots when any are configured, and under the size cap.
+ * file:// URIs for local deployments (the server turns them off beyond loopback). With allowed
+ * roots configured, the path is first checked as written (normalised, nothing on disk touched):
+ * a path outside gets one answer whether or not it exists, so the check cannot be used to probe
+ * the disk. Only then is it resolved with symlinks followed, and the real path must again be
+ * inside a root (a symlink may point out), a regular file, and under the size cap.
  */
 
 export interface FileLoadOptions {
@@ -31,6 +33,17 @@ function rejected(message: string, reason: string, options: FileLoadOptions, cau
   });
 }
 
+/** A root as configured (absolute, normalised) and, if it exists, as its real path: a path may name either. */
+async function rootForms(directory: string): Promise<string[]> {
+  const written = resolve(directory);
+  try {
+    const real = await realpath(directory);
+    return real === written ? [written] : [written, real];
+  } catch {
+    return [written];
+  }
+}
+
 async function realRoot(directory: string): Promise<string> {
   try {
     return await realpath(directory);
@@ -39,15 +52,31 @@ async function realRoot(directory: string): Promise<string> {
   }
 }
 
-export async function isInsideAllowedDirs(realPath: string, allowDirs: readonly string[]): Promise<boolean> {
+function isUnder(path: string, root: string): boolean {
+  // The trailing separator keeps /srv/uploads from admitting /srv/uploads-private.
+  const prefix = root.endsWith(sep) ? root : root + sep;
+  return path === root || path.startsWith(prefix);
+}
+
+/** Whether a normalised path, as written, lies under an allowed root (the roots may be read from disk; the path is not). */
+async function isWrittenInsideAllowedDirs(path: string, allowDirs: readonly string[]): Promise<boolean> {
   if (allowDirs.length === 0) return true;
   for (const directory of allowDirs) {
-    const root = await realRoot(directory);
-    // The trailing separator keeps /srv/uploads from admitting /srv/uploads-private.
-    const prefix = root.endsWith(sep) ? root : root + sep;
-    if (realPath === root || realPath.startsWith(prefix)) return true;
+    for (const root of await rootForms(directory)) if (isUnder(path, root)) return true;
   }
   return false;
+}
+
+/** Whether a real path (symlinks resolved) lies under the real path of an allowed root. */
+export async function isInsideAllowedDirs(realPath: string, allowDirs: readonly string[]): Promise<boolean> {
+  if (allowDirs.length === 0) return true;
+  for (const directory of allowDirs) if (isUnder(realPath, await realRoot(directory))) return true;
+  return false;
+}
+
+/** The one answer for every path outside the roots: it names neither the path nor whether it exists. */
+function outsideAllowedDirs(options: FileLoadOptions): UriRejectedError {
+  return rejected("the file:// URI is outside the allowed directories (file_uri_allow_dirs)", "outside-allowed-dirs", options);
 }
 
 export async function loadFileUri(url: URL, options: FileLoadOptions): Promise<FileLoadResult> {
@@ -62,7 +91,10 @@ export async function loadFileUri(url: URL, options: FileLoadOptions): Promise<F
   } catch (cause) {
     throw rejected(`invalid file:// URI: ${(cause as Error).message}`, "invalid-path", options, cause);
   }
+  // resolve() folds `.` and `..` as written, so the file read is the file checked here.
+  filePath = resolve(filePath);
   const shown = filePath;
+  if (!(await isWrittenInsideAllowedDirs(filePath, options.fileUriAllowDirs))) throw outsideAllowedDirs(options);
 
   try {
     let real: string;
@@ -72,9 +104,7 @@ export async function loadFileUri(url: URL, options: FileLoadOptions): Promise<F
       const code = (cause as NodeJS.ErrnoException).code;
       throw rejected(`cannot read ${shown}: ${code === "ENOENT" ? "no such file" : (code ?? "unreadable")}`, "unreachable", options, cause);
     }
-    if (!(await isInsideAllowedDirs(real, options.fileUriAllowDirs))) {
-      throw rejected(`${shown} is outside the allowed directories (file_uri_allow_dirs)`, "outside-allowed-dirs", options);
-    }
+    if (!(await isInsideAllowedDirs(real, options.fileUriAllowDirs))) throw outsideAllowedDirs(options);
     // stat before open: opening a FIFO or a device could block or have side effects.
     const info = await stat(real);
     if (!info.isFile()) throw rejected(`${shown} is not a regular file`, "not-a-regular-file", options);

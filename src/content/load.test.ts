@@ -372,6 +372,46 @@ describe("loadPart: file://", () => {
     }
   });
 
+  it("answers a missing and an existing file outside the allowed directories the same, before touching either", async () => {
+    const outsiders = [
+      join(outside, "secret.txt"),
+      join(outside, "missing.txt"),
+      "/etc/passwd",
+      "/nonexistent/x.png",
+      join(allowed, "..", "allowed-not", "missing.txt"),
+      join(allowed, "sub", "..", "..", "allowed-not", "secret.txt"),
+    ];
+    const answers = await Promise.all(
+      outsiders.map(async (path) => {
+        const error = await errorOf(() => loadPart(urlPart(fileUrl(path)), { fileUriAllowDirs: [allowed], path: "messages[0].content[0]" }));
+        return { code: error.code, message: error.message, details: error.details };
+      }),
+    );
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    expect(answers[0]).toMatchObject({ code: "URI_REJECTED", details: { reason: "outside-allowed-dirs", path: "messages[0].content[0]" } });
+    expect(answers[0]!.message).not.toMatch(/secret|passwd|nonexistent|missing/);
+  });
+
+  it("still says when a file inside the allowed directories is missing, and follows symlinks that stay inside", async () => {
+    const error = await errorOf(() => loadPart(urlPart(fileUrl(join(allowed, "nope.txt"))), { fileUriAllowDirs: [allowed] }));
+    expect(error.code).toBe("URI_REJECTED");
+    expect(error.message).toContain("no such file");
+    const viaParent = await loadPart(urlPart(fileUrl(join(allowed, "sub", "..", "link.txt"))), { fileUriAllowDirs: [allowed] });
+    expect(Buffer.from(viaParent.bytes).toString()).toBe("hello file");
+  });
+
+  it("admits a file by either name of an allowed directory that is a symlink, but judges other paths as written", async () => {
+    const aliasRoot = join(root, "alias");
+    await symlink(allowed, aliasRoot).catch(() => undefined);
+    for (const path of [join(aliasRoot, "note.txt"), join(allowed, "note.txt")]) {
+      const loaded = await loadPart(urlPart(fileUrl(path)), { fileUriAllowDirs: [aliasRoot] });
+      expect(Buffer.from(loaded.bytes).toString()).toBe("hello file");
+    }
+    // A path outside the roots as written is refused before its symlinks are looked at, even if they lead inside.
+    const error = await errorOf(() => loadPart(urlPart(fileUrl(join(aliasRoot, "note.txt"))), { fileUriAllowDirs: [allowed] }));
+    expect(error.details?.reason).toBe("outside-allowed-dirs");
+  });
+
   it("refuses a remote host", async () => {
     const error = await errorOf(() => loadPart(urlPart("file://fileserver.example.com/etc/passwd")));
     expect(error.code).toBe("URI_REJECTED");
