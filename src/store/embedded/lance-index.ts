@@ -17,6 +17,8 @@ const IDENTITY_FILE = "omnimem-index.json";
 const LAYOUT = 4;
 /** Layout 3 lacks `search_text`; it is added in place on open (no reindex, no re-embedding). */
 const MIGRATABLE_LAYOUT = 3;
+/** Sessions whose latest turn is remembered in memory (see `lastTurns`). */
+const LAST_TURNS_KEPT = 10_000;
 /** The column the full-text index reads: sender, text and the previous turn (see search-text.ts). */
 const FTS_COLUMN = "search_text";
 
@@ -72,6 +74,11 @@ export class LanceIndex implements SearchIndex {
   private rowsSinceMaintenance = 0;
   private writesSinceMaintenance = 0;
   private maintenanceRunning: Promise<void> | undefined;
+  /**
+   * The latest verbatim turn written per session (scope and session id), so that a session's
+   * next add finds its previous turn without a table query. Only this process writes the root.
+   */
+  private readonly lastTurns = new Map<string, { ts: number; text: string }>();
 
   constructor(options: LanceIndexOptions) {
     this.options = {
@@ -193,6 +200,7 @@ export class LanceIndex implements SearchIndex {
       const connection = this.requireConnection();
       this.table?.close();
       this.table = undefined;
+      this.lastTurns.clear();
       if ((await connection.tableNames()).includes(TABLE)) await connection.dropTable(TABLE);
       await this.createTable(identity);
     }, false);
@@ -222,6 +230,8 @@ export class LanceIndex implements SearchIndex {
       if (!this.hasFullTextIndex) await this.write((writable) => this.createFullTextIndex(writable));
       const indexed = new Set((await table.listIndices()).flatMap((index) => index.columns));
       if (!indexed.has("scope_key")) await table.createIndex("scope_key", { config: Index.btree() });
+      // The previous-turn lookup of a session's first add filters on it.
+      if (!indexed.has("session_id")) await table.createIndex("session_id", { config: Index.btree() });
       // Rows added after training land in delta segments that every query must also search;
       // retraining when the table has doubled keeps that bounded at amortised linear cost.
       if (rows >= this.options.annMinRows && (!this.hasVectorIndex || rows >= 2 * this.annTrainedRows)) {
@@ -344,24 +354,41 @@ export class LanceIndex implements SearchIndex {
       sessions.set(key, [...(sessions.get(key) ?? []), record]);
     }
     const previous = new Map<string, string>();
-    for (const turns of sessions.values()) {
+    for (const [key, turns] of sessions) {
       const ordered = [...turns].sort((a, b) => a.timestamp - b.timestamp);
       const first = ordered[0]!;
-      const earlier = (await table
-        .query()
-        .where(
-          `scope_key = ${sqlString(scopeKey(first.scope))} AND session_id = ${sqlString(first.sessionId!)} AND role IS NOT NULL ` +
-            `AND kind = 'episode' AND ts < ${first.timestamp}`,
-        )
-        .select(["ts", "text"])
-        .toArray()) as { ts: number; text: string }[];
-      let latest: { ts: number; text: string } | undefined;
-      for (const row of earlier) if (latest === undefined || row.ts > latest.ts) latest = row;
-      if (latest !== undefined) previous.set(first.id, latest.text);
+      const last = ordered[ordered.length - 1]!;
+      const known = this.lastTurns.get(key);
+      if (known !== undefined && known.ts < first.timestamp) previous.set(first.id, known.text);
+      else await this.findPreviousTurn(table, first, previous);
       for (let i = 1; i < ordered.length; i++) previous.set(ordered[i]!.id, ordered[i - 1]!.text);
+      if (known === undefined || known.ts <= last.timestamp) this.rememberTurn(key, { ts: last.timestamp, text: last.text });
     }
     return previous;
   }
+
+  private rememberTurn(key: string, turn: { ts: number; text: string }): void {
+    this.lastTurns.delete(key);
+    this.lastTurns.set(key, turn);
+    // Oldest first in a Map: drop the least recently written sessions past the bound.
+    if (this.lastTurns.size > LAST_TURNS_KEPT) this.lastTurns.delete(this.lastTurns.keys().next().value!);
+  }
+
+  /** The latest earlier verbatim turn of `first`'s session that the table holds, if any. */
+  private async findPreviousTurn(table: lancedb.Table, first: MemoryRecord, previous: Map<string, string>): Promise<void> {
+    const earlier = (await table
+      .query()
+      .where(
+        `scope_key = ${sqlString(scopeKey(first.scope))} AND session_id = ${sqlString(first.sessionId!)} AND role IS NOT NULL ` +
+          `AND kind = 'episode' AND ts < ${first.timestamp}`,
+      )
+      .select(["ts", "text"])
+      .toArray()) as { ts: number; text: string }[];
+    let latest: { ts: number; text: string } | undefined;
+    for (const row of earlier) if (latest === undefined || row.ts > latest.ts) latest = row;
+    if (latest !== undefined) previous.set(first.id, latest.text);
+  }
+
 
   /**
    * A layout-3 table gets the `search_text` column computed from its own columns (sender and

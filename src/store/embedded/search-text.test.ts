@@ -86,6 +86,8 @@ describe("what the full-text index holds", () => {
     const later = turn("Caroline", "The waiting list is long.");
     await index.insert([doc(later)]);
     expect((await index.keyword("waiting list", { scope: alice, limit: 5 })).map((hit) => hit.id)).toEqual([later.id]);
+    // A fresh process found the previous turn in the table: the later turn is found by its words too.
+    expect(new Set((await index.keyword("adoption agencies", { scope: alice, limit: 5 })).map((hit) => hit.id))).toEqual(new Set([reply.id, later.id]));
     expect(JSON.parse(await readFile(identityFile, "utf8")).layout).toBe(4);
   });
 });
