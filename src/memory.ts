@@ -20,7 +20,7 @@ import type { BufferedTurn, SessionKey } from "./spec/session-buffer.js";
 import { SqliteSessionBuffer } from "./store/embedded/sqlite-session-buffer.js";
 import { createLogger, type Logger } from "./log.js";
 import { toMemoryItem } from "./memory-item.js";
-import { LocalEmbedder } from "./providers/embedding/local-embedder.js";
+import { chooseLocalEmbedder, createLocalEmbedder, localEmbedderOfModel, type LocalEmbedderChoice } from "./providers/embedding/local-choice.js";
 import { OpenAICompatibleEmbedder } from "./providers/embedding/openai-embedder.js";
 import { validMetadata } from "./ingest/metadata.js";
 import { SearchEngine } from "./search/search-engine.js";
@@ -41,7 +41,7 @@ import { assertMemoryId, assertSegmentId, newMemoryId } from "./store/ids.js";
 import { EmbeddedStore } from "./store/embedded/embedded-store.js";
 import { recordMatchesOwner } from "./store/owner-match.js";
 import type { OwnerMatch } from "./spec/memory-store.js";
-import { LanceIndex } from "./store/embedded/lance-index.js";
+import { LanceIndex, recordedIndexIdentity } from "./store/embedded/lance-index.js";
 import { pendingIndexRecords } from "./store/embedded/pending-records.js";
 import { PendingAwareIndex, PendingVectors } from "./store/pending-aware-index.js";
 
@@ -113,7 +113,7 @@ export interface ReindexProgress {
 }
 
 const MAX_TEXT_CHARS = 1_000_000;
-/** Hybrid's vector weight with the local embedder: tuned on LongMemEval, checked on LoCoMo. */
+/** Hybrid's vector weight with the hashed local embedder: tuned on LongMemEval, checked on LoCoMo. */
 const LOCAL_EMBEDDER_VECTOR_WEIGHT = 0.25;
 const MAX_IDEMPOTENCY_KEY_CHARS = 512;
 const MAX_QUERY_CHARS = 10_000;
@@ -127,6 +127,7 @@ export class Memory {
   readonly config: MemoryConfig;
   private readonly logger: Logger;
   private readonly embedder: Embedder;
+  private readonly embedderChoice: LocalEmbedderChoice | undefined;
   private readonly store: EmbeddedStore;
   private readonly index: SearchIndex;
   private readonly engine: SearchEngine;
@@ -159,10 +160,11 @@ export class Memory {
     }
     this.config = parsed.data;
     this.logger = logger ?? createLogger(this.config.logLevel);
+    this.embedderChoice = embedder === undefined ? localEmbedderChoice(this.config) : undefined;
     this.embedder = embedder ?? defaultEmbedder(this.config);
     this.store = new EmbeddedStore({ root: this.config.root });
     this.index = index ?? new LanceIndex({
-      directory: join(this.config.root, ".index", "lance"),
+      directory: indexDirectory(this.config.root),
       annMinRows: this.config.search.annMinRows,
       ef: this.config.search.annEf,
       onBackgroundError: (error) => this.logger.error({ err: error }, "search index maintenance failed"),
@@ -177,9 +179,9 @@ export class Memory {
       store: this.store,
       embedder: this.embedder,
       rrfK: this.config.search.rrfK,
-      // The local embedder hashes the same words BM25 already ranks: at equal weight its noisier
+      // The hashed embedder repeats the words BM25 already ranks: at equal weight its noisier
       // copy of that signal pulled hybrid below keyword alone (bench/reports/retrieval.md).
-      vectorWeight: this.config.search.vectorWeight ?? (this.embedder instanceof LocalEmbedder ? LOCAL_EMBEDDER_VECTOR_WEIGHT : 1),
+      vectorWeight: this.config.search.vectorWeight ?? (localEmbedderOfModel(this.embedder.model) === "hashed" ? LOCAL_EMBEDDER_VECTOR_WEIGHT : 1),
       llm: this.llm,
       logger: this.logger,
     });
@@ -201,6 +203,17 @@ export class Memory {
       customInstructions,
       logger: this.logger,
     });
+  }
+
+  /**
+   * The embedder this memory uses: a local one by name (word-vectors, hashed), "endpoint" for
+   * the configured embedding model, "custom" for an instance passed in.
+   */
+  get embedderInfo(): EmbedderInfo {
+    const { model, dimensions } = this.embedder;
+    const local = localEmbedderOfModel(model);
+    const name = local ?? (this.config.embedding !== undefined && model === this.config.embedding.model ? "endpoint" : "custom");
+    return { name, model, dimensions, ...(this.embedderChoice === undefined ? {} : { chosenBy: this.embedderChoice.reason }) };
   }
 
   /** "llm" when an extraction model is configured, "local" otherwise (rule-based boundaries, verbatim episodes, no facts). */
@@ -655,11 +668,33 @@ export class Memory {
   }
 }
 
-/** The embedder `[embedding]` (or its absence) asks for; the server builds it itself to time its calls. */
+/**
+ * The embedder `[embedding]` (or its absence) asks for; the server builds it itself to time its
+ * calls. Without an endpoint, the local embedder the root was built with (see chooseLocalEmbedder).
+ */
 export function defaultEmbedder(config: MemoryConfig): Embedder {
-  if (config.embedding === undefined) return new LocalEmbedder({ dimensions: config.localEmbedding.dimensions });
-  const { baseUrl, ...rest } = config.embedding;
+  const local = localEmbedderChoice(config);
+  if (local !== undefined) return createLocalEmbedder(local, config.localEmbedding);
+  const { baseUrl, ...rest } = config.embedding!;
   return new OpenAICompatibleEmbedder({ ...rest, baseURL: baseUrl });
+}
+
+/** Which local embedder a root uses when no endpoint is configured; undefined with an endpoint. */
+export function localEmbedderChoice(config: MemoryConfig): LocalEmbedderChoice | undefined {
+  if (config.embedding !== undefined) return undefined;
+  return chooseLocalEmbedder(config.localEmbedding, recordedIndexIdentity(indexDirectory(config.root)));
+}
+
+export interface EmbedderInfo {
+  name: "word-vectors" | "hashed" | "endpoint" | "custom";
+  model: string;
+  dimensions: number;
+  /** For a local embedder: named in the config, kept from the root's index, or the default of a new root. */
+  chosenBy?: LocalEmbedderChoice["reason"];
+}
+
+function indexDirectory(root: string): string {
+  return join(root, ".index", "lance");
 }
 
 /** Mem0 callers often name the user only in `filters: { user_id }`; that names the owner too. */

@@ -204,7 +204,27 @@ export const memoryConfigSchema = z
       .describe("The parsing model and the limits on what content may be fetched and parsed."),
     embedding: embeddingConfigSchema.optional().describe("An OpenAI-compatible embedding endpoint; unset: the local embedder, offline."),
     localEmbedding: z
-      .object({ dimensions: z.number().int().min(16).max(4096).default(256).describe("Vector size of the local embedder.") })
+      .object({
+        embedder: z
+          .enum(["word-vectors", "hashed"])
+          .optional()
+          .meta({
+            description:
+              "word-vectors: offline meaning (GloVe word vectors, SIF-weighted; finds paraphrases); hashed: words and character " +
+              "trigrams (spelling only). Unset: the one the root's index was built with, word-vectors for a new root. A root " +
+              "moves to another with `omnimem reindex --embedder NAME`.",
+            examples: ["word-vectors"],
+          }),
+        dimensions: z.number().int().min(16).max(4096).default(256).describe("Vector size of the hashed embedder (word vectors have 128)."),
+        cacheDir: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({
+            description: "Folder of the prepared word vectors (made once per package version, shared by all roots); unset: $XDG_CACHE_HOME/omnimem or ~/.cache/omnimem.",
+            examples: ["/var/cache/omnimem"],
+          }),
+      })
       .strict()
       .default({ dimensions: 256 })
       .describe("The local embedder, used when no embedding endpoint is set."),

@@ -1,5 +1,6 @@
 import type { Embedder } from "../../spec/embedder.js";
 import { isStopWord, words } from "../../text/tokenize.js";
+import { addHashedFeature } from "./feature-hash.js";
 
 export interface LocalEmbedderOptions {
   /** Vector size; more dimensions mean fewer hash collisions and a bigger index. */
@@ -10,6 +11,8 @@ export interface LocalEmbedderOptions {
 const WORD_WEIGHT = 1;
 const BIGRAM_WEIGHT = 0.5;
 const TRIGRAM_WEIGHT = 0.25;
+/** The model name roots built with this embedder recorded (the default before word vectors). */
+export const HASHED_EMBEDDER_MODEL = "omnimem-local-hash-v1";
 
 /**
  * An embedder that needs no network and no weights: the hashing trick over content words,
@@ -26,7 +29,7 @@ export class LocalEmbedder implements Embedder {
     if (!Number.isInteger(this.dimensions) || this.dimensions < 16 || this.dimensions > 4096) {
       throw new RangeError(`local embedder dimensions must be an integer in 16..4096, got ${this.dimensions}`);
     }
-    this.model = "omnimem-local-hash-v1";
+    this.model = HASHED_EMBEDDER_MODEL;
   }
 
   async ready(): Promise<void> {}
@@ -55,18 +58,6 @@ export class LocalEmbedder implements Embedder {
   }
 
   private addFeature(vector: Float32Array, feature: string, weight: number): void {
-    const hash = fnv1a(feature);
-    // The sign bit comes from the high bits, the slot from the rest, so collisions cancel on average.
-    const slot = (hash & 0x7fffffff) % this.dimensions;
-    vector[slot]! += hash & 0x80000000 ? -weight : weight;
+    addHashedFeature(vector, feature, weight);
   }
-}
-
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }

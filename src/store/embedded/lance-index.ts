@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import "./lance-log-level.js";
@@ -430,6 +431,19 @@ export function recordToRow(record: MemoryRecord, vector: Float32Array, previous
     meta_kv: metadataPairs(record.metadata),
     vector: Array.from(vector),
   };
+}
+
+/**
+ * The embedding model and dimension an index folder was built with, read synchronously (the
+ * embedder is chosen before anything opens): undefined when there is no index there yet.
+ */
+export function recordedIndexIdentity(directory: string): EmbeddingIdentity | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(join(directory, IDENTITY_FILE), "utf8")) as Partial<EmbeddingIdentity>;
+    return typeof parsed.model === "string" && typeof parsed.dimensions === "number" ? { model: parsed.model, dimensions: parsed.dimensions } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function schemaFor(dimensions: number): Schema {

