@@ -92,6 +92,12 @@ export interface AddResult {
   /** One report per non-text content item (how it was parsed); empty for text-only turns. */
   parts: PartReport[];
   episodes: string[];
+  /**
+   * With infer (the default), of this add's turns with text: how many were buffered now, and how
+   * many were already seen (pending, or made into an episode by an earlier add) and skipped.
+   */
+  buffered?: number;
+  duplicates?: number;
 }
 
 export interface SearchOptions extends OwnerOptions {
@@ -300,8 +306,8 @@ export class Memory {
     const key: SessionKey = { scope, sessionId: sessionId ?? implicitSessionId(idempotencyKey) };
     const buffered = turns.map((turn, i) => toBufferedTurn(key, turn, now + i, options, idempotencyKey));
     const context = { ...ownerContext(options), ...(runId === undefined ? {} : { runId }), metadata };
-    const { events, episodes } = await this.formation.ingest(key, buffered, context, options.flush ?? true);
-    return { results: events, parts, episodes };
+    const formed = await this.formation.ingest(key, buffered, context, options.flush ?? true);
+    return { results: formed.events, parts, episodes: formed.episodes, buffered: formed.buffered ?? 0, duplicates: formed.duplicates ?? 0 };
   }
 
   /** Validates the messages, parses every non-text part (a bad one aborts the batch), and returns text turns. */

@@ -252,7 +252,7 @@ describe("API keys", () => {
     expect((await fetch(`${serve.url}/openapi.json`)).status).toBe(200);
   });
 
-  it("a key confined to an app works there and gets 403 elsewhere", async () => {
+  it("a key confined to an app works there and gets 403 for another app, 404 for another app's memory", async () => {
     const team = { authorization: `Bearer ${TEAM_KEY}` };
     const added = await post("add", { session_id: "t", app_id: "team-a", messages: [turn("The team whiteboard lives in room 4")], sync: true }, team);
     expect(added.status).toBe(200);
@@ -261,12 +261,17 @@ describe("API keys", () => {
     // The default app does not see team-a's memory, and the team key cannot reach the default app.
     const outside = await post("search", { user_id: "alice", query: "team whiteboard room" });
     expect(outside.body.data.episodes.some((episode: { episode: string }) => episode.episode.includes("room 4"))).toBe(false);
-    const forbidden = await post("search", { user_id: "alice", query: QUERY }, team);
+    const forbidden = await post("search", { user_id: "alice", app_id: "default", query: QUERY }, team);
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error.code).toBe("FORBIDDEN");
+    // Without app_id the key's own app is meant.
+    const inOwnApp = await post("search", { user_id: "alice", query: "team whiteboard room" }, team);
+    expect(inOwnApp.body.data.episodes.map((episode: { app_id: string }) => episode.app_id)).toEqual(["team-a"]);
+    // Another app's memory by id: not found, as if it did not exist (403 would tell it does).
     const memoryId = outside.body.data.episodes[0].id as string;
-    expect((await post("delete", { memory_id: memoryId }, team)).status).toBe(403);
-    expect((await post("history", { memory_id: memoryId }, team)).status).toBe(403);
+    expect((await post("delete", { memory_id: memoryId }, team)).status).toBe(404);
+    expect((await post("history", { memory_id: memoryId }, team)).status).toBe(404);
+    expect((await post("history", { memory_id: memoryId })).status).toBe(200);
   });
 });
 

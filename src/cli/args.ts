@@ -17,13 +17,17 @@ Usage: omnimem <command> [options]
                                      one turn: words are its text, arguments naming files are attached
   search (--user u | --agent a) [--method keyword|vector|hybrid|agentic] [--limit n]
          [--session s] [--filters json] [--threshold x] <query...>
-  get <id>                           one memory
+  get <id> [--user u] [--agent a] [--run r]
+                                     one memory (with --user/--agent: only if it is that owner's)
   get (--user u | --agent a) [--kind episode|fact] [--session s] [--limit n] [--cursor c]
                                      an owner's memories, newest first
   flush (--user u | --agent a) --session s
                                      make an episode of what the session has buffered
-  delete <id> | delete (--user u | --agent a) --all
-  history <id>                       every change of a memory
+  delete <id> [--user u] [--agent a] | delete (--user u | --agent a) --all
+  update <id> [--user u] [--agent a] [--metadata json] <new text...>
+                                     change a memory's text and/or metadata (the old text stays in its history)
+  history <id> [--user u] [--agent a]
+                                     every change of a memory (also once deleted)
   import [--format jsonl|longmemeval|locomo|files] [--user u | --agent a] [--no-infer] <paths...>
                                      conversations (JSONL in OpenAI or EverOS shape, LongMemEval, LoCoMo)
                                      or folders of files; rerun after an interruption: nothing is stored twice

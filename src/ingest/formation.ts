@@ -25,6 +25,9 @@ export interface MemoryEvent {
 export interface FormationResult {
   events: MemoryEvent[];
   episodes: string[];
+  /** Of the turns given to ingest: how many were new, and how many already seen (pending, or made into an episode). */
+  buffered?: number;
+  duplicates?: number;
 }
 
 export interface MemoryFormationOptions {
@@ -57,8 +60,8 @@ export class MemoryFormation {
   async ingest(key: SessionKey, turns: readonly BufferedTurn[], context: SessionContext, flush: boolean): Promise<FormationResult> {
     return this.sessionLocks.run(sessionLockKey(key), async () => {
       const { buffer, rules, judge } = this.options;
-      await buffer.append(key, turns, context);
-      const result: FormationResult = { events: [], episodes: [] };
+      const appended = await buffer.append(key, turns, context);
+      const result: FormationResult = { events: [], episodes: [], buffered: appended.length, duplicates: turns.length - appended.length };
       const flushTurns = async (episodeTurns: BufferedTurn[]) => this.collect(result, await this.makeEpisode(key, episodeTurns));
 
       const pending = await buffer.pending(key);

@@ -161,21 +161,23 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
     }),
   );
 
+  /** The app and project a call names, else its API key's (a confined key need not repeat them), else the server's. */
   const scopeOf = (c: AppContext, body: { app_id?: string | undefined; project_id?: string | undefined }) => {
-    const scope = { appId: body.app_id ?? defaults.appId, projectId: body.project_id ?? defaults.projectId };
-    ApiKeyAuth.authorize(c.get("access"), scope.appId, scope.projectId);
+    const access = c.get("access");
+    const scope = { appId: body.app_id ?? access.appId ?? defaults.appId, projectId: body.project_id ?? access.projectId ?? defaults.projectId };
+    ApiKeyAuth.authorize(access, scope.appId, scope.projectId);
     return scope;
   };
 
-  /** A memory named by id, visible only inside the scope the caller may reach (and names, when it does). */
-  const memoryInScope = async (c: AppContext, body: { memory_id: string; app_id?: string | undefined; project_id?: string | undefined }) => {
-    const item = await memory.get(body.memory_id);
-    if (item === null || (body.app_id !== undefined && body.app_id !== item.appId) || (body.project_id !== undefined && body.project_id !== item.projectId)) {
-      throw new NotFoundError(`memory ${body.memory_id} not found`, { details: { memory_id: body.memory_id } });
-    }
-    ApiKeyAuth.authorize(c.get("access"), item.appId, item.projectId);
-    return item;
-  };
+  /**
+   * Whose memories a by-id call may reach: its scope (see scopeOf), and the owner when it names
+   * one. A memory outside is NOT_FOUND as an unknown id is, so neither another owner nor a key
+   * confined elsewhere learns that it exists.
+   */
+  const byIdOwner = (c: AppContext, body: { app_id?: string | undefined; project_id?: string | undefined; user_id?: string | undefined; agent_id?: string | undefined }): OwnerOptions => ({
+    ...scopeOf(c, body),
+    ...ownerOf(body),
+  });
 
   for (const prefix of PREFIXES) {
     const route = (name: (typeof MEMORY_ROUTES)[number]) => `${prefix}/memory/${name}`;
@@ -198,11 +200,7 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
         throw error;
       }
       metrics.parsed(result.parts);
-      const data: AddResponse = {
-        message_count: body.messages.length,
-        status: result.episodes.length > 0 ? "extracted" : "accumulated",
-        parts: result.parts.map(partWire),
-      };
+      const data: AddResponse = { message_count: body.messages.length, ...addOutcome(result), parts: result.parts.map(partWire) };
       if (result.results.length > 0) data.memories = result.results.map(eventWire);
       return success(c, data);
     });
@@ -287,13 +285,18 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
 
     app.post(route("update"), async (c) => {
       const body = parseBody(updateRequestSchema, await readJson(c));
-      await memoryInScope(c, body);
-      await memory.update(body.memory_id, {
-        ...(body.text === undefined ? {} : { text: body.text }),
-        ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
-      });
-      const updated = await memory.get(body.memory_id);
-      if (updated === null) throw new NotFoundError(`memory ${body.memory_id} not found`, { details: { memory_id: body.memory_id } });
+      const owner = byIdOwner(c, body);
+      await memory.update(
+        body.memory_id,
+        {
+          ...(body.text === undefined ? {} : { text: body.text }),
+          ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+        },
+        owner,
+      );
+      const updated = await memory.get(body.memory_id, owner);
+      // Deleted between the update and this read.
+      if (updated === null) throw new NotFoundError(`memory ${body.memory_id} not found`, { details: { id: body.memory_id } });
       const data: UpdateResponse = memoryWire(updated);
       return success(c, data);
     });
@@ -302,8 +305,7 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
       const body = parseBody(deleteRequestSchema, await readJson(c));
       let data: DeleteResponse;
       if (body.memory_id !== undefined) {
-        await memoryInScope(c, { ...body, memory_id: body.memory_id });
-        await memory.delete(body.memory_id);
+        await memory.delete(body.memory_id, byIdOwner(c, body));
         data = { deleted: 1 };
       } else {
         const { deleted } = await memory.deleteAll({ ...scopeOf(c, body), ...ownerOf(body)! });
@@ -314,15 +316,9 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
 
     app.post(route("history"), async (c) => {
       const body = parseBody(historyRequestSchema, await readJson(c));
-      const current = await memory.get(body.memory_id);
-      if (current !== null) await memoryInScope(c, body);
-      const access = c.get("access");
-      // A deleted memory's history carries no scope: only a key confined to nothing may read it.
-      const restricted = current === null && (access.appId !== undefined || access.projectId !== undefined || body.app_id !== undefined || body.project_id !== undefined);
-      const history = restricted ? [] : await memory.history(body.memory_id);
-      if (current === null && history.length === 0) {
-        throw new NotFoundError(`memory ${body.memory_id} not found`, { details: { memory_id: body.memory_id } });
-      }
+      // Also a deleted memory's (its history rows keep its owner); none: unknown, or not the caller's.
+      const history = await memory.history(body.memory_id, byIdOwner(c, body));
+      if (history.length === 0) throw new NotFoundError(`memory ${body.memory_id} not found`, { details: { id: body.memory_id } });
       const data: HistoryResponse = { memory_id: body.memory_id, history };
       return success(c, data);
     });
@@ -404,6 +400,22 @@ async function readJson(c: AppContext): Promise<unknown> {
   }
 }
 
+/** What an add did, for its answer: see AddStatus in spec/http.ts. */
+function addOutcome(result: AddResult): Pick<AddResponse, "status" | "reason" | "duplicate_count"> {
+  const duplicates = result.duplicates ?? 0;
+  const counted = duplicates > 0 ? { duplicate_count: duplicates } : {};
+  if (result.episodes.length > 0) return { status: "extracted", ...counted };
+  if ((result.buffered ?? 0) > 0) return { status: "accumulated", ...counted };
+  if (duplicates > 0) {
+    return {
+      status: "duplicate",
+      reason: `every message was already received (same sender, timestamp and text in this session): ${duplicates === 1 ? "it was" : "they were"} not buffered again and nothing was extracted`,
+      ...counted,
+    };
+  }
+  return { status: "no_extraction", reason: "no message carried text to remember (system messages and empty content are skipped)" };
+}
+
 /** The first problem only, as EverOS words it: `<message>: <dotted path>`. */
 function parseBody<Schema extends z.ZodType>(schema: Schema, value: unknown): z.output<Schema> {
   const result = schema.safeParse(value);
@@ -418,6 +430,11 @@ function parseBody<Schema extends z.ZodType>(schema: Schema, value: unknown): z.
  * as an array whose item is wrong) says what is wrong and where.
  */
 function mostSpecific(issue: z.core.$ZodIssue): { message: string; path: PropertyKey[] } {
+  // An unknown field is named by its own path, so the caller sees which one (and a union prefers that branch).
+  if (issue.code === "unrecognized_keys") {
+    const key = issue.keys[0]!;
+    return { message: `unknown field ${JSON.stringify(key)}${issue.keys.length > 1 ? ` (and ${issue.keys.length - 1} more)` : ""}`, path: [...issue.path, key] };
+  }
   if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
   let best: { message: string; path: PropertyKey[] } | undefined;
   for (const branch of issue.errors) {

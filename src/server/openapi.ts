@@ -51,21 +51,21 @@ const ROUTES: RouteDoc[] = [
   },
   {
     path: "/api/v1/memory/update",
-    summary: "Change a memory's text or metadata (the old text stays in its history)",
+    summary: "Change a memory's text or metadata (the old text stays in its history); with user_id / agent_id only that owner's",
     request: updateRequestSchema,
     response: responseSchemas.update,
     errors: [401, 403, 404, 413, 422, 503],
   },
   {
     path: "/api/v1/memory/delete",
-    summary: "Delete one memory by id, or every memory of an owner",
+    summary: "Delete one memory by id (with user_id / agent_id: only that owner's), or every memory of an owner",
     request: deleteRequestSchema,
     response: responseSchemas.delete,
     errors: [401, 403, 404, 413, 422, 503],
   },
   {
     path: "/api/v1/memory/history",
-    summary: "The changes of one memory (Mem0's history rows)",
+    summary: "The changes of one memory, also once deleted (Mem0's history rows); with user_id / agent_id only that owner's",
     request: historyRequestSchema,
     response: responseSchemas.history,
     errors: [401, 403, 404, 413, 422, 503],
@@ -75,10 +75,10 @@ const ROUTES: RouteDoc[] = [
 const ERROR_TEXT: Record<number, string> = {
   401: "UNAUTHORIZED: missing or wrong API key",
   403: "FORBIDDEN: the API key is not allowed for this app or project",
-  404: "NOT_FOUND: no memory with this id",
+  404: "NOT_FOUND: no memory with this id that the caller may reach (another owner's, or another app's or project's, answers the same)",
   413: "PAYLOAD_TOO_LARGE: the body is over the server's limit",
   415: "UNSUPPORTED_FORMAT, INVALID_IMAGE, FILE_TOO_LARGE, URI_REJECTED or CAPABILITY_UNAVAILABLE: a content item cannot be parsed; nothing was written",
-  422: "INVALID_INPUT: the body fails the schema (the message names the first problem and its path)",
+  422: "INVALID_INPUT: the body fails the schema, or has a field it does not know (the message names the first problem and its path)",
   503: "PROVIDER_ERROR, CAPABILITY_UNAVAILABLE, INDEX_MISMATCH or STORE_LOCKED: try again later or fix the setup",
 };
 

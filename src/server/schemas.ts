@@ -41,8 +41,10 @@ const filtersSchema = z
       "with eq ne gt gte lt lte in, combined with nested AND / OR.",
   );
 
+// Every request object is strict: an unknown field (a typo, a field of another API) is a 422
+// that names it, not silently ignored.
 export const contentItemSchema = z
-  .object({
+  .strictObject({
     type: z.enum(["text", "image", "pdf", "audio", "doc", "html", "email"]),
     text: z.string().nullish(),
     uri: z.string().nullish().describe("http(s):// (fetched by the server) or file:// (read from the server's disk, guarded)."),
@@ -53,7 +55,7 @@ export const contentItemSchema = z
   })
   .describe("Exactly one of text / uri / base64 carries the payload.");
 
-export const messageItemSchema = z.object({
+export const messageItemSchema = z.strictObject({
   sender_id: z.string().min(1).max(256).optional(),
   sender_name: z.string().max(256).nullish(),
   role: z.enum(["user", "assistant", "tool", "system"]),
@@ -63,7 +65,7 @@ export const messageItemSchema = z.object({
   tool_call_id: z.string().nullish(),
 });
 
-export const addRequestSchema = z.object({
+export const addRequestSchema = z.strictObject({
   session_id: segmentId,
   ...ownerFields,
   ...scopeFields,
@@ -72,14 +74,14 @@ export const addRequestSchema = z.object({
   metadata: metadataSchema.optional(),
 });
 
-export const flushRequestSchema = z.object({ session_id: segmentId, ...ownerFields, ...scopeFields });
+export const flushRequestSchema = z.strictObject({ session_id: segmentId, ...ownerFields, ...scopeFields });
 
 const ownerRequired = (value: { user_id?: string | undefined; agent_id?: string | undefined }) =>
   value.user_id !== undefined || value.agent_id !== undefined;
 const OWNER_REQUIRED = { message: "one of user_id or agent_id is required", path: ["user_id"] };
 
 export const searchRequestSchema = z
-  .object({
+  .strictObject({
     ...ownerFields,
     ...scopeFields,
     query: z.string().min(1).max(10_000),
@@ -96,7 +98,7 @@ export const searchRequestSchema = z
   .refine(ownerRequired, OWNER_REQUIRED);
 
 export const getRequestSchema = z
-  .object({
+  .strictObject({
     ...ownerFields,
     ...scopeFields,
     memory_type: z.enum(["episode", "fact"]).optional(),
@@ -108,11 +110,18 @@ export const getRequestSchema = z
   })
   .refine(ownerRequired, OWNER_REQUIRED);
 
+/** By-id routes: with user_id / agent_id, only that owner's memory is found (another owner's is 404 as an unknown id). */
+const byIdOwnerFields = {
+  user_id: segmentId.optional().describe("When given, only this user's memory is found."),
+  agent_id: segmentId.optional().describe("When given, only this agent's memory is found (with user_id: the user's memory made with this agent)."),
+};
+
 export const updateRequestSchema = z
-  .object({
+  .strictObject({
     memory_id: memoryId,
     text: z.string().min(1).max(1_000_000).optional(),
     metadata: metadataSchema.optional(),
+    ...byIdOwnerFields,
     ...scopeFields,
   })
   .refine((value) => value.text !== undefined || value.metadata !== undefined, {
@@ -121,13 +130,13 @@ export const updateRequestSchema = z
   });
 
 export const deleteRequestSchema = z
-  .object({ memory_id: memoryId.optional(), ...ownerFields, ...scopeFields })
-  .refine((value) => (value.memory_id !== undefined) !== ownerRequired(value), {
-    message: "give memory_id (one memory) or user_id / agent_id (all of an owner's memories), not both",
+  .strictObject({ memory_id: memoryId.optional(), ...ownerFields, ...scopeFields })
+  .refine((value) => value.memory_id !== undefined || ownerRequired(value), {
+    message: "give memory_id (one memory, checked against user_id / agent_id when given) or user_id / agent_id (all of an owner's memories)",
     path: ["memory_id"],
   });
 
-export const historyRequestSchema = z.object({ memory_id: memoryId, ...scopeFields });
+export const historyRequestSchema = z.strictObject({ memory_id: memoryId, ...byIdOwnerFields, ...scopeFields });
 
 // Response data, for the OpenAPI document.
 
@@ -211,7 +220,9 @@ const unprocessedSchema = z.object({
 export const responseSchemas = {
   add: z.object({
     message_count: z.number().int(),
-    status: z.enum(["accumulated", "extracted"]),
+    status: z.enum(["accumulated", "extracted", "duplicate", "no_extraction"]),
+    reason: z.string().optional(),
+    duplicate_count: z.number().int().optional(),
     parts: z.array(partReportSchema),
     memories: z.array(memoryEventSchema).optional(),
   }),

@@ -102,9 +102,20 @@ export interface MemoryEventWire {
   previous_memory?: string;
 }
 
+/**
+ * What an add did: `extracted` made episodes (and facts); `accumulated` buffered turns for a later
+ * episode; `duplicate`: every turn was one already seen (buffered or made into an episode before:
+ * a retried add), so nothing was buffered or extracted; `no_extraction`: no turn carried text.
+ */
+export type AddStatus = "accumulated" | "extracted" | "duplicate" | "no_extraction";
+
 export interface AddResponse {
   message_count: number;
-  status: "accumulated" | "extracted";
+  status: AddStatus;
+  /** Why nothing was buffered or extracted (with `duplicate` and `no_extraction`). */
+  reason?: string;
+  /** Turns of this add already seen, so not buffered again (present when there were any). */
+  duplicate_count?: number;
   parts: PartReportWire[];
   /** What this call wrote (present when it extracted something). */
   memories?: MemoryEventWire[];
@@ -214,7 +225,12 @@ export interface GetResponse {
   count: number;
 }
 
-export interface UpdateRequest extends ScopeFields {
+/**
+ * By-id requests act only on memories the caller may reach: in the named app and project (else the
+ * API key's, else the server's default) and, with user_id / agent_id, that owner's. Any other
+ * memory answers 404 NOT_FOUND exactly as an id that does not exist.
+ */
+export interface UpdateRequest extends ScopeFields, OwnerFields {
   memory_id: string;
   text?: string;
   metadata?: Metadata;
@@ -222,14 +238,14 @@ export interface UpdateRequest extends ScopeFields {
 
 export type UpdateResponse = MemoryWire;
 
-/** One memory by id, or every memory of an owner. */
-export type DeleteRequest = (ScopeFields & { memory_id: string }) | (ScopeFields & OwnerFields);
+/** One memory by id (only the named owner's, when one is named), or every memory of an owner. */
+export type DeleteRequest = (ScopeFields & OwnerFields & { memory_id: string }) | (ScopeFields & OwnerFields);
 
 export interface DeleteResponse {
   deleted: number;
 }
 
-export interface HistoryRequest extends ScopeFields {
+export interface HistoryRequest extends ScopeFields, OwnerFields {
   memory_id: string;
 }
 

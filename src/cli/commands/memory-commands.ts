@@ -10,7 +10,7 @@ type MemoryCommand = (memory: Memory, values: CliValues, words: string[], output
 
 const SEARCH_METHODS = new Set<SearchMethod>(["keyword", "vector", "hybrid", "agentic"]);
 
-/** The commands that are one call of the library: add, search, get, flush, delete, history. */
+/** The commands that are one call of the library: add, search, get, flush, delete, update, history. */
 export const MEMORY_COMMANDS: Record<string, MemoryCommand> = {
   async add(memory, values, words, output) {
     const content = await contentFromArguments(words, process.cwd());
@@ -44,7 +44,7 @@ export const MEMORY_COMMANDS: Record<string, MemoryCommand> = {
   async get(memory, values, words, output) {
     if (words.length > 0) {
       const id = requireWords(words, "memory id");
-      const item = await memory.get(id);
+      const item = await memory.get(id, byIdOwner(values));
       if (item === null) throw new NotFoundError(`no memory with id ${id}`, { details: { id } });
       emit(output, item, () => renderItem(output, item));
       return 0;
@@ -74,17 +74,45 @@ export const MEMORY_COMMANDS: Record<string, MemoryCommand> = {
       emit(output, result, () => `deleted ${result.deleted} memories`);
       return 0;
     }
-    const result = await memory.delete(requireWords(words, "memory id (or --all with --user/--agent)"));
+    const result = await memory.delete(requireWords(words, "memory id (or --all with --user/--agent)"), byIdOwner(values));
     emit(output, result, () => result.message);
     return 0;
   },
 
-  async history(memory, _values, words, output) {
-    const entries = await memory.history(requireWords(words, "memory id"));
+  async update(memory, values, words, output) {
+    const [id, ...text] = words;
+    if (id === undefined) throw new UsageError("missing memory id");
+    const metadata = values.metadata === undefined ? undefined : (jsonOption(values.metadata, "metadata") as Metadata);
+    const newText = text.join(" ").trim();
+    if (newText === "" && metadata === undefined) throw new UsageError("update needs the new text, --metadata, or both");
+    await memory.update(id, { ...(newText === "" ? {} : { text: newText }), ...(metadata === undefined ? {} : { metadata }) }, byIdOwner(values));
+    const item = await memory.get(id, byIdOwner(values));
+    if (item === null) throw new NotFoundError(`no memory with id ${id}`, { details: { id } });
+    emit(output, item, () => renderItem(output, item));
+    return 0;
+  },
+
+  async history(memory, values, words, output) {
+    const id = requireWords(words, "memory id");
+    const entries = await memory.history(id, byIdOwner(values));
+    // Unknown, or not the named owner's: the same answer (see Memory.history).
+    if (entries.length === 0) throw new NotFoundError(`no memory with id ${id}`, { details: { id } });
     emit(output, entries, () => renderHistory(output, entries));
     return 0;
   },
 };
+
+/**
+ * The owner a by-id command checks: --user and/or --agent (both: the user's memory made with
+ * that agent) and --run; none: any owner's in the --app/--project.
+ */
+function byIdOwner(values: CliValues): OwnerOptions | undefined {
+  const owner: OwnerOptions = {};
+  if (values.user !== undefined) owner.userId = values.user;
+  if (values.agent !== undefined) owner.agentId = values.agent;
+  if (values.run !== undefined) owner.runId = values.run;
+  return Object.keys(owner).length === 0 ? undefined : owner;
+}
 
 function owner(values: CliValues): OwnerOptions {
   if (values.user !== undefined && values.agent !== undefined) throw new UsageError("give --user or --agent, not both");

@@ -1,0 +1,164 @@
+/**
+ * `omnimem serve` as a child process: by-id routes check the owner and the API key's scope
+ * (another owner's memory is 404 exactly as an unknown id, and stays unchanged), unknown request
+ * fields are refused by name, /get pages in the store, and a repeated sync add says it was one.
+ */
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NotFoundError, OmnimemClient } from "../src/client/index.js";
+import { postJson, startServe, type ServeProcess } from "./support/serve-process.js";
+import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
+
+const FULL_KEY = "full-access-key-0123456789";
+const TEAM_KEY = "team-a-only-key-0123456789";
+const UNKNOWN = "8c6f1f59-7c3e-4c1e-9d7e-4b8e6e1c2a10";
+
+let root: string;
+let serve: ServeProcess;
+let t0 = Date.UTC(2026, 4, 28, 11, 30);
+
+const full = { authorization: `Bearer ${FULL_KEY}` };
+const team = { authorization: `Bearer ${TEAM_KEY}` };
+const post = (route: string, body: unknown, headers: Record<string, string> = full) => postJson(`${serve.url}/api/v1/memory/${route}`, body, headers);
+const turn = (content: string, sender = "bob") => ({ sender_id: sender, role: "user", timestamp: (t0 += 1000), content });
+
+/** A 404's error with the parts that differ per request (id, time, request id) taken out. */
+function notFound(response: { status: number; body: any }, id: string): unknown {
+  expect(response.status, JSON.stringify(response.body)).toBe(404);
+  const { code, message, details, path } = response.body.error;
+  return JSON.parse(JSON.stringify({ code, message, details, path }).replaceAll(id, "<id>"));
+}
+
+beforeAll(async () => {
+  root = await makeTempRoot("omnimem-owners-");
+  serve = await startServe(join(root, "data"), {
+    OMNIMEM_SERVER__API_KEYS: JSON.stringify([{ key: FULL_KEY }, { key: TEAM_KEY, app_id: "team-a" }]),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  const exit = await serve?.stop();
+  await removeTempRoot(root);
+  expect(exit?.code).toBe(0);
+});
+
+async function addBobsMemory(text: string): Promise<string> {
+  const added = await post("add", { session_id: `s-${t0}`, user_id: "bob", messages: [turn(text)], sync: true });
+  expect(added.status, JSON.stringify(added.body)).toBe(200);
+  return added.body.data.memories[0].id as string;
+}
+
+describe("by-id routes check the owner", () => {
+  it("alice cannot read, change or delete bob's memory by id: 404 as for an unknown id, and bob's memory and history stay", async () => {
+    const id = await addBobsMemory("Bob's locker code is 4711");
+    const historyBefore = (await post("history", { memory_id: id, user_id: "bob" })).body.data;
+    expect(historyBefore.history.map((row: { action: string }) => row.action)).toEqual(["ADD"]);
+
+    for (const [route, extra] of [
+      ["update", { text: "Alice was here" }],
+      ["history", {}],
+      ["delete", {}],
+    ] as const) {
+      const asAlice = await post(route, { memory_id: id, user_id: "alice", ...extra });
+      const unknown = await post(route, { memory_id: UNKNOWN, user_id: "alice", ...extra });
+      expect(notFound(asAlice, id), route).toEqual(notFound(unknown, UNKNOWN));
+      expect(asAlice.body.error.code).toBe("NOT_FOUND");
+    }
+    // The client passes the owner through and raises NotFoundError.
+    const client = new OmnimemClient({ baseUrl: serve.url, apiKey: FULL_KEY });
+    await expect(client.update({ memory_id: id, user_id: "alice", text: "Alice was here" })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client.history({ memory_id: id, user_id: "alice" })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client.delete({ memory_id: id, user_id: "alice" })).rejects.toBeInstanceOf(NotFoundError);
+    expect((await client.history({ memory_id: id, user_id: "bob" })).history).toHaveLength(1);
+    // An agent id is not bob either.
+    expect((await post("update", { memory_id: id, agent_id: "bob", text: "x" })).status).toBe(404);
+
+    const listed = await post("get", { user_id: "bob" });
+    expect(listed.body.data.episodes.find((episode: { id: string }) => episode.id === id)?.episode).toContain("Bob's locker code is 4711");
+    expect((await post("history", { memory_id: id, user_id: "bob" })).body.data).toEqual(historyBefore);
+
+    // Bob himself reaches it, by owner-checked update, history and delete.
+    const updated = await post("update", { memory_id: id, user_id: "bob", text: "Bob's locker code is 1234" });
+    expect(updated.status).toBe(200);
+    expect(updated.body.data).toMatchObject({ id, episode: "Bob's locker code is 1234", user_id: "bob" });
+    expect((await post("delete", { memory_id: id, user_id: "bob" })).body.data).toEqual({ deleted: 1 });
+    const history = await post("history", { memory_id: id, user_id: "bob" });
+    expect(history.body.data.history.map((row: { action: string }) => row.action)).toEqual(["ADD", "UPDATE", "DELETE"]);
+    expect(notFound(await post("history", { memory_id: id, user_id: "alice" }), id)).toEqual(notFound(await post("history", { memory_id: UNKNOWN, user_id: "alice" }), UNKNOWN));
+  });
+
+  it("a key confined to one app gets 404, not 403, for a memory of another app, and reaches its own without naming the app", async () => {
+    const outside = await addBobsMemory("Bob's default-app memory");
+    for (const [route, extra] of [
+      ["update", { text: "changed by team a" }],
+      ["history", {}],
+      ["delete", {}],
+    ] as const) {
+      const response = await post(route, { memory_id: outside, ...extra }, team);
+      expect(notFound(response, outside), route).toEqual(notFound(await post(route, { memory_id: UNKNOWN, ...extra }, team), UNKNOWN));
+    }
+    expect((await post("history", { memory_id: outside })).body.data.history).toHaveLength(1);
+
+    const own = await post("add", { session_id: "team", user_id: "bob", messages: [turn("Team A's whiteboard is in room 4")], sync: true }, team);
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+    const ownId = own.body.data.memories[0].id as string;
+    expect((await post("update", { memory_id: ownId, text: "Team A's whiteboard is in room 5" }, team)).body.data).toMatchObject({ app_id: "team-a" });
+    expect((await post("history", { memory_id: ownId, user_id: "bob" }, team)).body.data.history).toHaveLength(2);
+    // The full key names the app; without it the default app is meant.
+    expect((await post("history", { memory_id: ownId })).status).toBe(404);
+    expect((await post("history", { memory_id: ownId, app_id: "team-a" })).status).toBe(200);
+    // Naming another app with a confined key is refused for the app, whatever the id.
+    expect((await post("history", { memory_id: outside, app_id: "default" }, team)).status).toBe(403);
+  });
+});
+
+describe("unknown request fields", () => {
+  it("answer 422 INVALID_INPUT naming the field, on every route and inside messages and content items, writing nothing", async () => {
+    const id = await addBobsMemory("Bob likes tea");
+    const cases: [string, Record<string, unknown>, string][] = [
+      ["add", { session_id: "u", user_id: "bob", messages: [turn("x")], bogus_field: 1 }, "bogus_field"],
+      ["add", { session_id: "u", user_id: "bob", messages: [{ ...turn("x"), mood: "happy" }] }, "messages.0.mood"],
+      ["add", { session_id: "u", user_id: "bob", messages: [{ ...turn("x"), content: [{ type: "text", text: "x", colour: "red" }] }] }, "messages.0.content.0.colour"],
+      ["flush", { session_id: "u", user_id: "bob", force: true }, "force"],
+      ["search", { user_id: "bob", query: "tea", limit: 3 }, "limit"],
+      ["get", { user_id: "bob", page_sise: 3 }, "page_sise"],
+      ["update", { memory_id: id, text: "Bob likes coffee", user_id: "bob", bogus_field: 1 }, "bogus_field"],
+      ["delete", { memory_id: id, bogus_field: 1 }, "bogus_field"],
+      ["history", { memory_id: id, bogus_field: 1 }, "bogus_field"],
+    ];
+    for (const [route, body, path] of cases) {
+      const response = await post(route, body);
+      expect(response.status, `${route} ${path}`).toBe(422);
+      expect(response.body.error.code).toBe("INVALID_INPUT");
+      expect(response.body.error.details).toEqual({ path });
+      expect(response.body.error.message).toContain(path.split(".").at(-1));
+    }
+    const listed = await post("get", { user_id: "bob" });
+    expect(listed.body.data.episodes.find((episode: { id: string }) => episode.id === id)?.episode).toBe("bob (user): Bob likes tea");
+    expect(listed.body.data.total_count).toBe((await post("get", { user_id: "bob", page_size: 100 })).body.data.episodes.length);
+  });
+});
+
+describe("a sync add of turns already seen", () => {
+  it("answers duplicate with the reason instead of accumulated, and stores nothing twice", async () => {
+    const request = { session_id: "dup", user_id: "dana", messages: [turn("Dana moved to Lisbon", "dana")], sync: true };
+    const first = await post("add", request);
+    expect(first.body.data).toMatchObject({ status: "extracted", message_count: 1 });
+    const again = await post("add", request);
+    expect(again.status).toBe(200);
+    expect(again.body.data).toMatchObject({ status: "duplicate", message_count: 1, duplicate_count: 1 });
+    expect(again.body.data.reason).toMatch(/already/);
+    expect(again.body.data.memories).toBeUndefined();
+    expect((await post("get", { user_id: "dana" })).body.data.total_count).toBe(1);
+
+    // One new turn beside the seen one: extracted, and the seen one counted.
+    const mixed = await post("add", { ...request, messages: [...request.messages, turn("Dana works at a bakery", "dana")] });
+    expect(mixed.body.data).toMatchObject({ status: "extracted", duplicate_count: 1 });
+    // Without sync, turns already seen are not "accumulated" either.
+    const buffered = await post("add", { ...request, sync: false });
+    expect(buffered.body.data).toMatchObject({ status: "duplicate", duplicate_count: 1 });
+    // A sync add whose turns carry no text has nothing to extract, and says so.
+    const empty = await post("add", { session_id: "dup", user_id: "dana", messages: [{ ...turn("   ", "dana") }], sync: true });
+    expect(empty.body.data).toMatchObject({ status: "no_extraction", reason: expect.stringMatching(/text/) });
+  });
+});
