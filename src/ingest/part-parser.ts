@@ -27,6 +27,8 @@ export interface PartReport {
   durationMs: number;
   cached: boolean;
   provenance?: Provenance[];
+  /** What the parser left out and why (e.g. an e-mail's MIME parts past the limit). */
+  warnings?: string[];
   error?: { code: string; message: string };
 }
 
@@ -213,6 +215,7 @@ export class PartParser {
         cached: false,
       };
       if (output.provenance !== undefined) report.provenance = output.provenance;
+      if (output.warnings !== undefined && output.warnings.length > 0) report.warnings = output.warnings;
       return { text: label(part.type, format, name, output.text), report };
     } catch (error) {
       // A model that failed after its retries costs this item its text, not the batch.

@@ -159,6 +159,7 @@ const partReportSchema = z.object({
 
 const memoryEventSchema = z.object({
   id: z.string(),
+  warnings: z.array(z.string()).optional(),
   kind: z.enum(["episode", "fact"]),
   memory: z.string(),
   event: z.enum(["ADD", "UPDATE", "DELETE", "NONE"]),

@@ -31,6 +31,7 @@ export function partWire(part: PartReport): PartReportWire {
   };
   if (part.declaredType !== undefined) wire.declared_type = part.declaredType;
   if (part.provenance !== undefined) wire.provenance = part.provenance;
+  if (part.warnings !== undefined) wire.warnings = part.warnings;
   if (part.error !== undefined) wire.error = part.error;
   return wire;
 }

@@ -91,6 +91,8 @@ export interface PartReportWire {
   duration_ms: number;
   cached: boolean;
   provenance?: Provenance[];
+  /** What the parser left out and why (e.g. an e-mail's MIME parts past the limit). */
+  warnings?: string[];
   error?: { code: string; message: string };
 }
 

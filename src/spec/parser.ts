@@ -26,6 +26,8 @@ export interface ParseOutput {
   /** Which parser produced the text, e.g. "image/vision", "image/ocr", "pdf/text-layer". */
   parser: string;
   provenance?: Provenance[];
+  /** What the parser left out and why (e.g. MIME parts past the limit); the part report carries them. */
+  warnings?: string[];
 }
 
 /** Describes images with a multimodal model: the image goes as a real image part, never as text. */

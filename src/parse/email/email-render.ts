@@ -33,6 +33,8 @@ export interface EmailContent {
   /** The HTML body; used when there is no plain-text body. */
   html?: string | undefined;
   attachments: EmailAttachmentContent[];
+  /** Said when the container held more than was read (MIME parts past the parser's limit). */
+  omitted?: string[];
 }
 
 /** Attachments of an email at depth d are parsed at d + 1; past this depth they are only listed. */
@@ -41,6 +43,8 @@ export const DEFAULT_MAX_EMAIL_NESTING_DEPTH = 3;
 export interface EmailParserOptions {
   /** Deepest level at which attachments are still parsed (an email in an email in an email ...). Default 3. */
   maxNestingDepth?: number;
+  /** MIME parts read from an .eml; past them the rest is left out and said. Default 1000 (mailsplit's own limit). */
+  maxMimeParts?: number;
 }
 
 export async function renderEmail(
@@ -56,6 +60,7 @@ export async function renderEmail(
   if (body.length > 0) sections.push(body);
 
   const provenance: Provenance[] = [];
+  const warnings = [...(email.omitted ?? [])];
   const usedNames = new Set<string>();
   for (const [index, attachment] of email.attachments.entries()) {
     const name = uniqueName(attachmentName(attachment, index), usedNames);
@@ -73,6 +78,7 @@ export async function renderEmail(
       continue;
     }
     const text = nested.text.trim();
+    for (const warning of nested.warnings ?? []) warnings.push(`${name}: ${warning}`);
     sections.push(`--- attachment: ${name} ---\n${text.length > 0 ? text : "[no text]"}`);
     if (nested.provenance !== undefined && nested.provenance.length > 0) {
       for (const entry of nested.provenance) provenance.push({ ...entry, attachment: name });
@@ -81,10 +87,12 @@ export async function renderEmail(
     }
   }
 
+  for (const warning of email.omitted ?? []) sections.push(`[${warning}]`);
   return {
     text: sections.join("\n\n"),
     parser,
     ...(provenance.length > 0 ? { provenance } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 
