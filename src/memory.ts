@@ -203,7 +203,14 @@ export class Memory {
       writer: this.writer,
       store: this.store,
       buffer: this.buffer,
-      llm: this.llm === undefined ? undefined : { model: this.llm, reconciler: new FactReconciler(this.llm, this.engine, this.logger, customInstructions) },
+      llm:
+        this.llm === undefined
+          ? undefined
+          : {
+              model: this.llm,
+              reconciler: new FactReconciler(this.llm, this.engine, this.logger, customInstructions),
+              ...(this.config.llm === undefined ? {} : { maxExtractionAttempts: this.config.llm.maxExtractionAttempts }),
+            },
       rules: boundary,
       judge: new BoundaryJudge(this.llm, this.buffer, { minMessages: boundary.llmMinMessages, judgeEvery: boundary.llmJudgeEvery }, this.logger),
       customInstructions,
@@ -760,7 +767,8 @@ function assignDefined<T extends object>(target: T, values: Partial<T>): void {
 }
 
 export function chatModelFrom(config: LlmConfig, logger: Logger): StructuredModel {
-  const { baseUrl, ...rest } = config;
+  // maxExtractionAttempts is formation's setting, not the model's.
+  const { baseUrl, maxExtractionAttempts: _formationSetting, ...rest } = config;
   return new ChatModel({ ...rest, baseURL: baseUrl, logger });
 }
 

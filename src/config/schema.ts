@@ -46,6 +46,15 @@ export const llmConfigSchema = z
     maxRetries: z.number().int().min(0).max(10).default(3).describe("Retries of a failed request before giving up."),
     timeoutMs: z.number().int().positive().default(60_000).describe("Time limit of one request, in milliseconds."),
     retryBaseDelayMs: z.number().int().min(0).default(1000).describe("First backoff delay of a retry, in milliseconds; doubles each time."),
+    maxExtractionAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(3)
+      .describe(
+        "Failed extractions of a session's pending turns (output unusable after the correction round, or a request the endpoint refuses) before the turns are stored verbatim as an episode marked extraction: \"pending\"; an endpoint that is down does not count.",
+      ),
   })
   .strict();
 

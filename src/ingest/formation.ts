@@ -7,11 +7,18 @@ import type { StructuredModel } from "../spec/llm.js";
 import type { MemoryStore, RecordChange } from "../spec/memory-store.js";
 import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../spec/session-buffer.js";
 import type { MemoryRecord } from "../spec/types.js";
+import { ProviderError } from "../spec/errors.js";
 import { sha256 } from "../util/hash.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { type BoundaryRules, overHardLimit, startsNewEpisode } from "./boundary.js";
 import { BoundaryJudge } from "./boundary-judge.js";
 import type { MemoryWriter } from "./memory-writer.js";
+
+/** Failed extractions of the same pending turns before they are stored verbatim (`llm.max_extraction_attempts`). */
+export const DEFAULT_MAX_EXTRACTION_ATTEMPTS = 3;
+
+/** The metadata of an episode stored verbatim because its extraction failed: it awaits a re-extraction. */
+export const EXTRACTION_PENDING = { extraction: "pending" } as const;
 
 /** A memory event caused by an add or a flush (Mem0's shape, plus the kind). */
 export interface MemoryEvent {
@@ -34,8 +41,12 @@ export interface MemoryFormationOptions {
   writer: MemoryWriter;
   store: MemoryStore;
   buffer: SessionBuffer;
-  /** Without it: local mode (rule-based boundaries, verbatim episodes, no facts). */
-  llm?: { model: StructuredModel; reconciler: FactReconciler };
+  /**
+   * Without it: local mode (rule-based boundaries, verbatim episodes, no facts). After
+   * `maxExtractionAttempts` failed extractions (default 3) of a session's pending turns, they
+   * are stored verbatim and marked for re-extraction.
+   */
+  llm?: { model: StructuredModel; reconciler: FactReconciler; maxExtractionAttempts?: number };
   rules: BoundaryRules;
   judge: BoundaryJudge;
   customInstructions?: string;
@@ -100,6 +111,26 @@ export class MemoryFormation {
     return this.ingest(key, [], context, true);
   }
 
+  private extract(
+    llm: NonNullable<MemoryFormationOptions["llm"]>,
+    key: SessionKey,
+    turns: readonly BufferedTurn[],
+    context: SessionContext,
+    episode: MemoryRecord,
+  ): Promise<Extraction | undefined> {
+    return extractOrGiveUp(llm, this.options.buffer, this.options.logger, key, async () => {
+      const owner = `${key.scope.ownerType} ${key.scope.ownerId}`;
+      const { value } = await llm.model.generateJson({
+        schema: extractionSchema,
+        schemaName: "episode_extraction",
+        ...extractionPrompt(turns, owner, this.options.customInstructions),
+      });
+      const facts = value.facts.map((fact) => ({ text: fact.text, timestamp: parseTime(fact.time) ?? episode.timestamp }));
+      const reconciled = await llm.reconciler.reconcile(key.scope, facts, { ...context, sessionId: key.sessionId, episodeId: episode.id });
+      return { narrative: value.narrative, subject: value.subject, summary: value.summary, ...reconciled };
+    });
+  }
+
   private collect(into: FormationResult, from: FormationResult): void {
     into.events.push(...from.events);
     into.episodes.push(...from.episodes);
@@ -131,28 +162,68 @@ export class MemoryFormation {
     };
     const changes: RecordChange[] = [];
     const events: MemoryEvent[] = [];
-    if (llm === undefined) {
-      episode.text = turns.map((turn) => `${turn.senderId ?? turn.role} (${turn.role}): ${turn.text}`).join("\n");
+    const extracted = llm === undefined ? undefined : await this.extract(llm, key, turns, context, episode);
+    if (extracted === undefined) {
+      episode.text = verbatimText(turns);
+      // Turns the model could not extract: found by search as they are, and findable for a re-extraction.
+      if (llm !== undefined) episode.metadata = { ...context.metadata, ...EXTRACTION_PENDING };
     } else {
-      const owner = `${key.scope.ownerType} ${key.scope.ownerId}`;
-      const { value } = await llm.model.generateJson({
-        schema: extractionSchema,
-        schemaName: "episode_extraction",
-        ...extractionPrompt(turns, owner, this.options.customInstructions),
-      });
-      episode.text = value.narrative;
-      episode.subject = value.subject;
-      episode.summary = value.summary;
-      const facts = value.facts.map((fact) => ({ text: fact.text, timestamp: parseTime(fact.time) ?? episode.timestamp }));
-      const reconciled = await llm.reconciler.reconcile(key.scope, facts, { ...context, sessionId: key.sessionId, episodeId });
-      changes.push(...reconciled.changes);
-      events.push(...reconciled.events);
+      episode.text = extracted.narrative;
+      episode.subject = extracted.subject;
+      episode.summary = extracted.summary;
+      changes.push(...extracted.changes);
+      events.push(...extracted.events);
     }
     episode.hash = sha256(episode.text);
     await writer.write([{ op: "add", record: episode }, ...changes]);
     await buffer.markFlushed(key, messageIds, episodeId);
     return { events: [{ id: episode.id, memory: episode.text, event: "ADD", kind: "episode" }, ...events], episodes: [episode.id] };
   }
+}
+
+/**
+ * One extraction attempt: the episode and its facts, reconciled with the owner's. undefined when
+ * the model failed for the `maxExtractionAttempts`-th time on these pending turns: the caller
+ * stores them verbatim instead. Earlier failures are counted (in the session buffer, so a
+ * restart keeps the count) and thrown, so the turns stay buffered and the caller sees the error.
+ *
+ * Only failures that another try of the same request would meet again count: output that stays
+ * unusable after the correction round, or a request the endpoint refuses (non-retryable
+ * ProviderError). An endpoint that is down or overloaded does not: the turns wait for it.
+ */
+async function extractOrGiveUp(
+  llm: NonNullable<MemoryFormationOptions["llm"]>,
+  buffer: SessionBuffer,
+  logger: Logger,
+  key: SessionKey,
+  work: () => Promise<Extraction>,
+): Promise<Extraction | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof ProviderError) || error.isRetryable) throw error;
+    const attempts = await buffer.recordFailedExtraction(key);
+    const allowed = llm.maxExtractionAttempts ?? DEFAULT_MAX_EXTRACTION_ATTEMPTS;
+    if (attempts < allowed) throw error;
+    logger.warn(
+      { err: error, session: key.sessionId, attempts },
+      "extraction failed on every attempt; the turns are stored verbatim as an episode marked extraction: pending",
+    );
+    return undefined;
+  }
+}
+
+interface Extraction {
+  narrative: string;
+  subject: string;
+  summary: string;
+  changes: RecordChange[];
+  events: MemoryEvent[];
+}
+
+/** How local mode (and an extraction given up on) writes turns as an episode's text. */
+export function verbatimText(turns: readonly BufferedTurn[]): string {
+  return turns.map((turn) => `${turn.senderId ?? turn.role} (${turn.role}): ${turn.text}`).join("\n");
 }
 
 export function sessionLockKey(key: SessionKey): string {

@@ -35,6 +35,14 @@ export interface SessionBuffer {
   /** How many pending turns the boundary LLM has already judged; reset by a flush. */
   judgedCount(key: SessionKey): Promise<number>;
   setJudgedCount(key: SessionKey, count: number): Promise<void>;
+  /**
+   * Failed extraction attempts of the pending turns, kept with the buffer so that a restart does
+   * not forget them; reset by markFlushed. After `llm.max_extraction_attempts` the turns are
+   * stored verbatim (see ingest/formation.ts), so a model that keeps failing blocks no session.
+   */
+  extractionAttempts(key: SessionKey): Promise<number>;
+  /** Counts one more failed extraction attempt and returns the new count. */
+  recordFailedExtraction(key: SessionKey): Promise<number>;
   /** Sessions with pending turns and no activity since `before` (epoch ms). */
   idleSessions(before: number): Promise<SessionKey[]>;
   /** The buffers (one per owner) holding pending turns of this session. */

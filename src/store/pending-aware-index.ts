@@ -2,6 +2,7 @@ import type { Embedder } from "../spec/embedder.js";
 import type { EmbeddingIdentity, IndexDocument, IndexHit, IndexQuery, SearchIndex } from "../spec/search-index.js";
 import type { MemoryRecord, Scope, SearchFilter } from "../spec/types.js";
 import { isStopWord, words } from "../text/tokenize.js";
+import { searchText } from "./embedded/search-text.js";
 
 /** Where the records the index does not have yet come from (the store's outbox). */
 export type PendingRecordSource = (scope: Scope, filter: SearchFilter | undefined, limit: number) => Promise<MemoryRecord[]>;
@@ -155,7 +156,8 @@ function bm25(query: string, records: readonly MemoryRecord[], documents: number
   if (queryTerms.length === 0) return [];
   const docs = records.map((record) => {
     const counts = new Map<string, number>();
-    const tokens = terms(record.text);
+    // The sender's name too, as the index reads it (the previous turn it adds is left out here).
+    const tokens = terms(searchText(record, undefined));
     for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
     return { id: record.id, counts, length: tokens.length };
   });

@@ -69,7 +69,7 @@ export class SqliteSessionBuffer implements SessionBuffer {
         remove.run(id, ...keyParams(key));
         remember.run(id, episodeId, now);
       }
-      state.statement(`UPDATE session_status SET judged_count = 0 WHERE ${KEY_WHERE}`).run(...keyParams(key));
+      state.statement(`UPDATE session_status SET judged_count = 0, extraction_attempts = 0 WHERE ${KEY_WHERE}`).run(...keyParams(key));
     });
   }
 
@@ -82,6 +82,20 @@ export class SqliteSessionBuffer implements SessionBuffer {
 
   async setJudgedCount(key: SessionKey, count: number): Promise<void> {
     this.state().statement(`UPDATE session_status SET judged_count = ? WHERE ${KEY_WHERE}`).run(count, ...keyParams(key));
+  }
+
+  async extractionAttempts(key: SessionKey): Promise<number> {
+    const row = this.state().statement(`SELECT extraction_attempts FROM session_status WHERE ${KEY_WHERE}`).get(...keyParams(key)) as
+      | { extraction_attempts: number }
+      | undefined;
+    return row?.extraction_attempts ?? 0;
+  }
+
+  async recordFailedExtraction(key: SessionKey): Promise<number> {
+    const row = this.state()
+      .statement(`UPDATE session_status SET extraction_attempts = extraction_attempts + 1 WHERE ${KEY_WHERE} RETURNING extraction_attempts`)
+      .get(...keyParams(key)) as { extraction_attempts: number } | undefined;
+    return row?.extraction_attempts ?? 0;
   }
 
   async idleSessions(before: number): Promise<SessionKey[]> {

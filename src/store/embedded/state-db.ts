@@ -93,6 +93,8 @@ CREATE TABLE IF NOT EXISTS session_status (
   context TEXT NOT NULL,
   -- pending turns the boundary LLM has judged already (so it is not asked again for them)
   judged_count INTEGER NOT NULL DEFAULT 0,
+  -- failed extractions of the pending turns; at llm.max_extraction_attempts they are stored verbatim
+  extraction_attempts INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (app_id, project_id, owner_type, owner_id, session_id)
 );
 
@@ -137,6 +139,7 @@ export class StateDb {
     this.createdNow = version === 0;
     this.db.exec(SCHEMA);
     this.addHistoryOwners();
+    this.addExtractionAttempts();
     if (version === 0) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 
@@ -229,6 +232,14 @@ export class StateDb {
          WHERE EXISTS (SELECT 1 FROM catalog WHERE catalog.id = history.memory_id)`,
       );
     });
+  }
+
+  /** A state.db made before failed extractions were counted gets the column (every count 0). */
+  private addExtractionAttempts(): void {
+    const columns = (this.db.pragma("table_info(session_status)") as { name: string }[]).map((column) => column.name);
+    if (!columns.includes("extraction_attempts")) {
+      this.db.exec("ALTER TABLE session_status ADD COLUMN extraction_attempts INTEGER NOT NULL DEFAULT 0");
+    }
   }
 
   enqueueJob(memoryId: string, op: IndexJob["op"]): IndexJob {
