@@ -8,6 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Memory, ProviderError, type MemoryOptions } from "../src/index.js";
+import { createApp } from "../src/server/app.js";
 import { schemaNameOf, startFakeOpenAI, type ChatRequestBody, type FakeOpenAIServer } from "./support/fake-openai-server.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
@@ -155,5 +156,27 @@ describe("an extraction model whose output stays unusable", () => {
     expect((await memory.get(stored.episodes[0]!))?.metadata).toEqual({ source: "car-chat", extraction: "pending" });
     const ids = (await memory.search("Dolomites", { userId: "alice", filters: { extraction: "pending" } })).results.map((hit) => hit.id);
     expect(ids).toEqual(stored.episodes);
+  });
+
+  it("over HTTP: /flush answers 503 twice, then 200 with the verbatim episode, which /search finds", async () => {
+    const app = createApp(memory, { logger: undefined });
+    const post = async (route: string, body: object) => {
+      const response = await app.request(`/api/v1/memory/${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as { data?: any; error?: { code: string } } };
+    };
+    const messages = turns.map((turn) => ({ sender_id: turn.role === "user" ? "alice" : "bot", role: turn.role, timestamp: turn.timestamp, content: turn.content }));
+    expect((await post("add", { session_id: "trip", user_id: "alice", messages })).status).toBe(200);
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const answer = await post("flush", { session_id: "trip", user_id: "alice" });
+      expect([answer.status, answer.body.error?.code]).toEqual([503, "PROVIDER_ERROR"]);
+    }
+    const third = await post("flush", { session_id: "trip", user_id: "alice" });
+    expect(third.status).toBe(200);
+    expect(third.body.data.status).toBe("extracted");
+    const found = await post("search", { user_id: "alice", query: "Passo Giau near Cortina", method: "keyword" });
+    expect(found.status).toBe(200);
+    const [episode] = found.body.data.episodes;
+    expect(episode.metadata).toMatchObject({ extraction: "pending" });
+    expect(found.body.data.unprocessed_messages ?? []).toEqual([]);
   });
 });
