@@ -5,4 +5,6 @@ export type * from "./memory-store.js";
 export type * from "./search-index.js";
 export type * from "./llm.js";
 export type * from "./session-buffer.js";
+export type * from "./session-locks.js";
+export type * from "./parse-cache.js";
 export type * from "./parser.js";

@@ -1,0 +1,138 @@
+/**
+ * One set of conformance suites looped over every backend (the Kysely shape): the embedded
+ * backend (markdown + SQLite + LanceDB), PGlite with pgvector served over the PostgreSQL wire
+ * protocol (in this process), and a real PostgreSQL server when OMNIMEM_TEST_PG_URL names one
+ * (.ci/postgres.sh starts Debian's; without pgvector its vector tests skip, saying so).
+ */
+import { join } from "node:path";
+import { afterAll, beforeAll, describe } from "vitest";
+import { makeTempRoot, removeTempRoot } from "../../test/support/temp-root.js";
+import {
+  REAL_PG_URL,
+  dropSchema,
+  freshSchema,
+  pgliteTarget,
+  realPostgresTarget,
+  serverHasVector,
+  type PostgresTarget,
+} from "../../test/support/postgres-targets.js";
+import { ParseCache as SqliteParseCache } from "../ingest/parse-cache.js";
+import { describeMemoryStoreConformance, type ConformanceFactory } from "./conformance.suite.js";
+import { describeSearchIndexConformance, type SearchIndexConformanceFactory } from "./search-index.suite.js";
+import {
+  describeParseCacheConformance,
+  describeSessionBufferConformance,
+  type ParseCacheConformanceFactory,
+  type SessionBufferConformanceFactory,
+} from "./session-buffer.suite.js";
+import { EmbeddedStore } from "./embedded/embedded-store.js";
+import { LanceIndex } from "./embedded/lance-index.js";
+import { SqliteSessionBuffer } from "./embedded/sqlite-session-buffer.js";
+import { PostgresBackend } from "./postgres/postgres-backend.js";
+import type { PostgresMemoryStore } from "./postgres/pg-memory-store.js";
+
+interface BackendUnderTest {
+  name: string;
+  unavailable?: string;
+  /** Undefined for the embedded store: src/store/embedded/embedded-store.test.ts runs its suite. */
+  memoryStore?: ConformanceFactory;
+  searchIndex: SearchIndexConformanceFactory;
+  sessionBuffer: SessionBufferConformanceFactory;
+  parseCache: ParseCacheConformanceFactory;
+}
+
+const embedded: BackendUnderTest = {
+  name: "embedded (markdown + SQLite + LanceDB)",
+  searchIndex: {
+    create: async () => {
+      const root = await makeTempRoot();
+      return { store: new EmbeddedStore({ root }), index: new LanceIndex({ directory: join(root, ".index", "lance") }) };
+    },
+    destroy: async (pair) => removeTempRoot((pair.store as EmbeddedStore).root),
+  },
+  sessionBuffer: {
+    create: async () => {
+      const store = await openEmbeddedStore();
+      return { buffer: new SqliteSessionBuffer(() => store.stateDb), close: () => closeEmbeddedStore(store) };
+    },
+  },
+  parseCache: {
+    create: async () => {
+      const store = await openEmbeddedStore();
+      const cache = new SqliteParseCache(() => store.stateDb);
+      return {
+        cache: { get: async (key) => cache.get(key), put: async (key, parser, text) => cache.put(key, parser, text) },
+        close: () => closeEmbeddedStore(store),
+      };
+    },
+  },
+};
+
+async function openEmbeddedStore(): Promise<EmbeddedStore> {
+  const store = new EmbeddedStore({ root: await makeTempRoot() });
+  await store.open();
+  return store;
+}
+
+async function closeEmbeddedStore(store: EmbeddedStore): Promise<void> {
+  await store.close();
+  await removeTempRoot(store.root);
+}
+
+function postgres(target: PostgresTarget): BackendUnderTest {
+  /** A backend on a schema of its own, so every test starts from an empty database. */
+  const backend = () =>
+    new PostgresBackend({ url: target.url(), schema: freshSchema(), poolSize: target.poolSize, index: { vectors: target.vectors } });
+  const dispose = (database: PostgresBackend["database"]) => dropSchema(target.url(), database.schema);
+  /** Parts without an open() of their own (buffer, parse cache) use the pool the store opens. */
+  const opened = async () => {
+    const parts = backend();
+    await parts.database.acquire();
+    return { parts, close: async () => (await parts.database.release(), await dispose(parts.database)) };
+  };
+  return {
+    name: target.name,
+    ...(target.unavailable === undefined ? {} : { unavailable: target.unavailable }),
+    memoryStore: {
+      create: async () => backend().store,
+      destroy: (store) => dispose((store as PostgresMemoryStore).database),
+      noOutbox: true,
+    },
+    searchIndex: {
+      create: async () => {
+        const parts = backend();
+        return { store: parts.store, index: parts.index };
+      },
+      destroy: (pair) => dispose((pair.store as PostgresMemoryStore).database),
+      ...(target.vectors ? {} : { vectorsUnavailable: "this PostgreSQL server has no pgvector; PGlite runs the vector tests" }),
+    },
+    sessionBuffer: {
+      create: async () => {
+        const { parts, close } = await opened();
+        return { buffer: parts.buffer, close };
+      },
+    },
+    parseCache: {
+      create: async () => {
+        const { parts, close } = await opened();
+        return { cache: parts.parseCache, close };
+      },
+    },
+  };
+}
+
+const pglite = pgliteTarget();
+const realPostgres = realPostgresTarget(await serverHasVector(REAL_PG_URL));
+
+beforeAll(() => pglite.start(), 180_000);
+afterAll(() => pglite.stop());
+
+for (const backend of [embedded, postgres(pglite), postgres(realPostgres)]) {
+  const skipped = backend.unavailable;
+  describe.skipIf(skipped !== undefined)(`backend: ${backend.name}${skipped === undefined ? "" : ` (skipped: ${skipped})`}`, () => {
+    if (backend.memoryStore !== undefined) describeMemoryStoreConformance(backend.name, backend.memoryStore);
+    describeSearchIndexConformance(backend.name, backend.searchIndex);
+    describeSessionBufferConformance(backend.name, backend.sessionBuffer);
+    describeParseCacheConformance(backend.name, backend.parseCache);
+  });
+}

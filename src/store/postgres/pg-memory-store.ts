@@ -1,0 +1,271 @@
+import { randomUUID } from "node:crypto";
+import { InternalError, NotFoundError, ValidationError } from "../../spec/errors.js";
+import type {
+  AppliedChanges,
+  IndexJob,
+  ListOptions,
+  ListPage,
+  ListSort,
+  ListSortField,
+  MemoryStore,
+  OwnerMatch,
+  RecordChange,
+} from "../../spec/memory-store.js";
+import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "../../spec/types.js";
+import { assertMemoryId, assertSegmentId } from "../ids.js";
+import type { PostgresDatabase } from "./pg-database.js";
+import { SqlParams, whereSql } from "./pg-filters.js";
+import { type MemoryRow, RECORD_COLUMNS, SELECT_RECORD, recordValues, rowScope, rowToRecord } from "./pg-rows.js";
+
+const INSERT_RECORD = `INSERT INTO memories (${RECORD_COLUMNS.join(", ")})
+  VALUES (${RECORD_COLUMNS.map((column, i) => (column === "metadata" ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(", ")})
+  ON CONFLICT (id) DO NOTHING`;
+
+const UPDATE_RECORD = `UPDATE memories SET ${RECORD_COLUMNS.slice(1)
+  .map((column, i) => `${column} = $${i + 2}${column === "metadata" ? "::jsonb" : ""}`)
+  .join(", ")} WHERE id = $1`;
+
+const HISTORY_COLUMNS =
+  "id, memory_id, previous_value, new_value, action, created_at, updated_at, is_deleted, app_id, project_id, owner_type, owner_id, agent_id, run_id";
+
+/**
+ * The PostgreSQL MemoryStore. The database is the truth: `apply` writes the rows and their
+ * history in one transaction (rows of updated and deleted memories locked `FOR UPDATE`, so two
+ * servers changing one memory take turns). The keyword index is a generated column of the same
+ * row, so it is current the moment the transaction commits; the embedding is set by
+ * PostgresSearchIndex (see there). There is no outbox: `apply` returns no index jobs, and
+ * `pendingIndexJobs` names the memories whose embedding is missing (a process that died between
+ * the two steps), which Memory's start-up replay re-embeds.
+ */
+export class PostgresMemoryStore implements MemoryStore {
+  constructor(readonly database: PostgresDatabase) {}
+
+  open(): Promise<void> {
+    return this.database.acquire();
+  }
+
+  close(): Promise<void> {
+    return this.database.release();
+  }
+
+  async apply(changes: readonly RecordChange[]): Promise<AppliedChanges> {
+    if (changes.length === 0) return { jobs: [], history: [] };
+    for (const change of changes) validateChange(change);
+    return this.database.transaction(async (client) => {
+      const touched = changes.flatMap((change) => (change.op === "add" ? [] : [change.op === "delete" ? change.id : change.record.id]));
+      const previous = new Map<string, MemoryRow>();
+      if (touched.length > 0) {
+        // In id order, so two transactions that touch the same memories cannot deadlock.
+        const { rows } = await client.query<MemoryRow>(
+          `SELECT ${SELECT_RECORD} FROM memories WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+          [[...new Set(touched)]],
+        );
+        for (const row of rows) previous.set(row.id, row);
+      }
+      const now = new Date().toISOString();
+      const history: HistoryEntry[] = [];
+      const record = async (entry: Omit<HistoryEntry, "id">, of: Pick<MemoryRecord, "scope" | "agentId" | "runId">) => {
+        const full: HistoryEntry = { id: randomUUID(), ...entry };
+        await client.query(`INSERT INTO memory_history (${HISTORY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
+          full.id,
+          full.memory_id,
+          full.previous_value,
+          full.new_value,
+          full.action,
+          full.created_at,
+          full.updated_at,
+          full.is_deleted,
+          of.scope.appId,
+          of.scope.projectId,
+          of.scope.ownerType,
+          of.scope.ownerId,
+          of.agentId ?? null,
+          of.runId ?? null,
+        ]);
+        history.push(full);
+      };
+      for (const change of changes) {
+        if (change.op === "add") {
+          const inserted = await client.query(INSERT_RECORD, recordValues(change.record));
+          if (inserted.rowCount === 0) throw new InternalError(`memory id ${change.record.id} already exists`, { details: { id: change.record.id } });
+          await record(
+            { memory_id: change.record.id, previous_value: null, new_value: change.record.text, action: "ADD", created_at: now, updated_at: null, is_deleted: 0 },
+            change.record,
+          );
+          continue;
+        }
+        const id = change.op === "delete" ? change.id : change.record.id;
+        const before = previous.get(id);
+        if (before === undefined) throw new NotFoundError(`memory ${id} not found`, { details: { id } });
+        const createdAt = new Date(before.created_at).toISOString();
+        if (change.op === "update") {
+          if (ownerKey(change.record.scope) !== ownerKey(rowScope(before)) || change.record.kind !== before.kind) {
+            throw new ValidationError(`memory ${id} cannot move to another owner or kind`, { details: { id } });
+          }
+          await client.query(UPDATE_RECORD, recordValues(change.record));
+          await record(
+            { memory_id: id, previous_value: before.text, new_value: change.record.text, action: "UPDATE", created_at: createdAt, updated_at: now, is_deleted: 0 },
+            change.record,
+          );
+          previous.set(id, { ...before, text: change.record.text });
+        } else {
+          await client.query("DELETE FROM memories WHERE id = $1", [id]);
+          await record(
+            { memory_id: id, previous_value: before.text, new_value: null, action: "DELETE", created_at: createdAt, updated_at: now, is_deleted: 1 },
+            rowToRecord(before),
+          );
+          previous.delete(id);
+        }
+      }
+      return { jobs: [], history };
+    });
+  }
+
+  async get(id: string): Promise<MemoryRecord | undefined> {
+    assertMemoryId(id);
+    const { rows } = await this.database.query<MemoryRow>(`SELECT ${SELECT_RECORD} FROM memories WHERE id = $1`, [id]);
+    return rows[0] === undefined ? undefined : rowToRecord(rows[0]);
+  }
+
+  async getMany(ids: readonly string[]): Promise<MemoryRecord[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.database.query<MemoryRow>(`SELECT ${SELECT_RECORD} FROM memories WHERE id = ANY($1::text[])`, [[...ids]]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row === undefined ? [] : [rowToRecord(row)];
+    });
+  }
+
+  async list(options: ListOptions): Promise<ListPage> {
+    const sort = options.sort ?? DEFAULT_SORT;
+    const column = SORT_COLUMNS[sort.by];
+    const direction = sort.order === "asc" ? "ASC" : "DESC";
+    const offset = options.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError("offset must be a non-negative integer", { details: { path: "offset" } });
+    const params = new SqlParams();
+    const where = [whereSql(options.scope, options.filter, params)];
+    if (options.cursor !== undefined) {
+      const [value, id] = decodeCursor(options.cursor, sort);
+      where.push(`(${column}, id) ${sort.order === "asc" ? ">" : "<"} (${params.add(value)}::float8, ${params.add(id)})`);
+    }
+    const { rows } = await this.database.query<MemoryRow>(
+      `SELECT ${SELECT_RECORD} FROM memories WHERE ${where.join(" AND ")}
+       ORDER BY ${column} ${direction}, id ${direction} LIMIT ${params.add(options.limit + 1)} OFFSET ${params.add(offset)}`,
+      params.values,
+    );
+    const page = rows.slice(0, options.limit);
+    const last = page[page.length - 1];
+    const records = page.map(rowToRecord);
+    return rows.length > options.limit && last !== undefined ? { records, nextCursor: encodeCursor(sort, last) } : { records };
+  }
+
+  async count(scope?: Scope, filter?: SearchFilter): Promise<number> {
+    const params = new SqlParams();
+    const where = scope === undefined ? "true" : whereSql(scope, filter, params);
+    const { rows } = await this.database.query<{ n: string }>(`SELECT count(*) AS n FROM memories WHERE ${where}`, params.values);
+    return Number(rows[0]!.n);
+  }
+
+  async history(id: string, owner?: OwnerMatch): Promise<HistoryEntry[]> {
+    assertMemoryId(id);
+    const params = new SqlParams([id]);
+    const where = ["memory_id = $1"];
+    if (owner !== undefined) {
+      const columns: [string, string | undefined][] = [
+        ["app_id", owner.appId],
+        ["project_id", owner.projectId],
+        ["owner_type", owner.ownerType],
+        ["owner_id", owner.ownerId],
+        ["agent_id", owner.agentId],
+        ["run_id", owner.runId],
+      ];
+      for (const [column, value] of columns) if (value !== undefined) where.push(`${column} = ${params.add(value)}`);
+    }
+    const { rows } = await this.database.query<HistoryEntry>(
+      `SELECT id, memory_id, previous_value, new_value, action, created_at, updated_at, is_deleted::int AS is_deleted
+       FROM memory_history WHERE ${where.join(" AND ")} ORDER BY seq`,
+      params.values,
+    );
+    return rows;
+  }
+
+  /** Memories whose embedding is missing (only once an index with vectors has opened this schema). */
+  async pendingIndexJobs(limit: number): Promise<IndexJob[]> {
+    const { rows: identity } = await this.database.query("SELECT 1 FROM search_identity");
+    if (identity.length === 0) return [];
+    const { rows } = await this.database.query<{ seq: string; id: string }>(
+      "SELECT seq, id FROM memories WHERE embedding IS NULL ORDER BY seq LIMIT $1",
+      [limit],
+    );
+    return rows.map((row) => ({ seq: Number(row.seq), memoryId: row.id, op: "upsert" }));
+  }
+
+  /** Nothing to do: a job is done when the memory has its embedding. */
+  async completeIndexJobs(): Promise<void> {}
+
+  async *scan(batchSize: number): AsyncIterable<MemoryRecord[]> {
+    let after = 0;
+    for (;;) {
+      const { rows } = await this.database.query<MemoryRow & { seq: string }>(
+        `SELECT seq, ${SELECT_RECORD} FROM memories WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        [after, batchSize],
+      );
+      if (rows.length === 0) return;
+      after = Number(rows[rows.length - 1]!.seq);
+      yield rows.map(rowToRecord);
+    }
+  }
+
+  /** The database is the truth: there is no separate catalog to rebuild. */
+  async rebuildCatalog(): Promise<{ records: number }> {
+    return { records: await this.count() };
+  }
+
+  async reset(): Promise<void> {
+    await this.database.transaction(async (client) => {
+      await client.query("DELETE FROM memories");
+      await client.query("DELETE FROM memory_history");
+      await client.query("DELETE FROM session_buffer");
+      await client.query("DELETE FROM session_status");
+      await client.query("DELETE FROM processed_messages");
+    });
+  }
+}
+
+function validateChange(change: RecordChange): void {
+  if (change.op === "delete") {
+    assertMemoryId(change.id);
+    return;
+  }
+  const { record } = change;
+  assertMemoryId(record.id);
+  assertSegmentId(record.scope.appId, "app_id");
+  assertSegmentId(record.scope.projectId, "project_id");
+  assertSegmentId(record.scope.ownerId, record.scope.ownerType === "user" ? "user_id" : "agent_id");
+}
+
+function ownerKey(scope: Scope): string {
+  return [scope.appId, scope.projectId, scope.ownerType, scope.ownerId].join("/");
+}
+
+const DEFAULT_SORT: ListSort = { by: "created_at", order: "desc" };
+/** Columns per sort field (whitelisted: the only identifiers a list puts in its SQL). */
+const SORT_COLUMNS: Record<ListSortField, "ts" | "created_at" | "updated_at"> = { timestamp: "ts", created_at: "created_at", updated_at: "updated_at" };
+
+/** A cursor names the sort it belongs to (the embedded store's format), so it cannot be replayed against another order. */
+function encodeCursor(sort: ListSort, row: MemoryRow): string {
+  return Buffer.from(JSON.stringify([sort.by, sort.order, row[SORT_COLUMNS[sort.by]], row.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string, sort: ListSort): [number, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(value) && value.length === 4 && value[0] === sort.by && value[1] === sort.order && typeof value[2] === "number" && typeof value[3] === "string") {
+      return [value[2], value[3]];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError("cursor is not one this store returned for this sort", { details: { path: "cursor" } });
+}
