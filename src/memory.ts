@@ -24,6 +24,7 @@ import { chooseLocalEmbedder, createLocalEmbedder, localEmbedderOfModel, type Lo
 import { OpenAICompatibleEmbedder } from "./providers/embedding/openai-embedder.js";
 import { validMetadata } from "./ingest/metadata.js";
 import { SearchEngine } from "./search/search-engine.js";
+import { defaultVectorWeight } from "./search/fusion-weights.js";
 import type { Embedder } from "./spec/embedder.js";
 import { IndexMismatchError, InternalError, NotFoundError, ValidationError } from "./spec/errors.js";
 import type { SearchIndex } from "./spec/search-index.js";
@@ -105,6 +106,11 @@ export interface SearchOptions extends OwnerOptions {
   method?: SearchMethod;
   filters?: SearchFilter;
   threshold?: number;
+  /**
+   * When the question is asked (epoch ms, Date or ISO string): dates in the query ("last
+   * week", "in May") are resolved against it. Default: the current time.
+   */
+  now?: number | Date | string;
 }
 
 export interface GetAllOptions extends OwnerOptions {
@@ -119,8 +125,6 @@ export interface ReindexProgress {
 }
 
 const MAX_TEXT_CHARS = 1_000_000;
-/** Hybrid's vector weight with the hashed local embedder: tuned on LongMemEval, checked on LoCoMo. */
-const LOCAL_EMBEDDER_VECTOR_WEIGHT = 0.25;
 const MAX_IDEMPOTENCY_KEY_CHARS = 512;
 const MAX_QUERY_CHARS = 10_000;
 const DELETE_BATCH = 500;
@@ -185,9 +189,9 @@ export class Memory {
       store: this.store,
       embedder: this.embedder,
       rrfK: this.config.search.rrfK,
-      // The hashed embedder repeats the words BM25 already ranks: at equal weight its noisier
-      // copy of that signal pulled hybrid below keyword alone (bench/reports/retrieval.md).
-      vectorWeight: this.config.search.vectorWeight ?? (localEmbedderOfModel(this.embedder.model) === "hashed" ? LOCAL_EMBEDDER_VECTOR_WEIGHT : 1),
+      timeWeight: this.config.search.timeWeight,
+      // By embedder kind when unset: see search/fusion-weights.ts (bench/reports/retrieval.md).
+      vectorWeight: this.config.search.vectorWeight ?? defaultVectorWeight(localEmbedderOfModel(this.embedder.model)),
       llm: this.llm,
       logger: this.logger,
     });
@@ -464,6 +468,7 @@ export class Memory {
       limit: options.limit ?? this.config.search.defaultLimit,
       filter: narrowing(owner, options.filters),
       threshold: options.threshold,
+      now: searchTime(options.now),
     });
     return { results: hits.map(({ record, score }) => ({ ...toMemoryItem(record), score })) };
   }
@@ -711,6 +716,14 @@ function indexDirectory(root: string): string {
 }
 
 /** Mem0 callers often name the user only in `filters: { user_id }`; that names the owner too. */
+/** `SearchOptions.now` as epoch ms; undefined means the current time. */
+function searchTime(now: SearchOptions["now"]): number | undefined {
+  if (now === undefined) return undefined;
+  const ms = typeof now === "number" ? now : now instanceof Date ? now.getTime() : Date.parse(now);
+  if (!Number.isFinite(ms)) throw new ValidationError("now must be epoch milliseconds, a Date or an ISO 8601 date", { details: { path: "now" } });
+  return ms;
+}
+
 function withOwnerFromFilters<T extends OwnerOptions & { filters?: SearchFilter }>(options: T): T {
   const fromFilters = options.filters?.user_id;
   return options.userId === undefined && typeof fromFilters === "string" ? { ...options, userId: fromFilters } : options;

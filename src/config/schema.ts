@@ -256,6 +256,15 @@ export const memoryConfigSchema = z
               "0.25 with the local embedder, whose vectors mostly repeat the keyword signal (bench/reports/retrieval.md).",
             examples: [0.25],
           }),
+        timeWeight: z
+          .number()
+          .min(0)
+          .max(10)
+          .default(1)
+          .describe(
+            "Weight in hybrid fusion of the rankings restricted to the dates a query names ('last week', 'in May', resolved " +
+              "against the search's `now`); 0 turns time-aware search off.",
+          ),
         annMinRows: z
           .number()
           .int()
@@ -275,7 +284,7 @@ export const memoryConfigSchema = z
           ),
       })
       .strict()
-      .default({ defaultMethod: "hybrid", defaultLimit: 10, rrfK: 60, annMinRows: 50_000, annEf: 100 })
+      .default({ defaultMethod: "hybrid", defaultLimit: 10, rrfK: 60, timeWeight: 1, annMinRows: 50_000, annEf: 100 })
       .describe("Search defaults."),
     server: serverConfigSchema.default(serverConfigSchema.parse({})).describe("omnimem serve: where it listens, who may call it, and how big a request may be."),
     logLevel: z

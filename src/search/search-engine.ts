@@ -9,6 +9,7 @@ import type { Logger } from "../log.js";
 import type { StructuredModel } from "../spec/llm.js";
 import { liftEpisodes } from "./episode-lift.js";
 import { reciprocalRankFusion } from "./fusion.js";
+import { queryTimeWindows, withinWindows } from "./query-time.js";
 
 export interface SearchRequest {
   query: string;
@@ -18,6 +19,8 @@ export interface SearchRequest {
   filter?: SearchFilter;
   /** Hits scoring below this are dropped (the score of the method used). */
   threshold?: number;
+  /** When the question is asked (epoch ms): "last week" in the query is resolved against it. Default: now. */
+  now?: number;
 }
 
 export interface ScoredRecord {
@@ -32,6 +35,11 @@ export interface SearchEngineOptions {
   rrfK: number;
   /** Weight of the vector ranking against the keyword ranking's 1 in hybrid fusion. */
   vectorWeight: number;
+  /**
+   * Weight, in hybrid fusion, of the rankings restricted to the dates the query names ("last
+   * week", "in May"): 0 turns time-aware search off.
+   */
+  timeWeight: number;
   /** Judges agentic results and writes follow-up queries; without it agentic is hybrid. */
   llm?: StructuredModel;
   logger?: Logger;
@@ -83,17 +91,23 @@ export class SearchEngine {
     }
   }
 
+  /**
+   * Keyword and vector rankings fused by weighted reciprocal rank. When the query names dates,
+   * the same two rankings restricted to those dates join the fusion (weighted `timeWeight`), so
+   * what matches and happened then rises, and what matches at other times still ranks.
+   */
   private async hybrid(request: SearchRequest): Promise<IndexHit[]> {
-    const { index, store } = this.options;
+    const { index, store, vectorWeight, timeWeight } = this.options;
     // A deeper pool than the limit lets fusion promote items that rank well in both lists.
     const pool = { scope: request.scope, filter: request.filter, limit: Math.max(request.limit * 2, 20) };
-    const [keyword, vector] = await Promise.all([
-      index.keyword(request.query, pool),
-      Promise.all([this.embedQuery(request.query), store.count(request.scope)]).then(([embedding, scopeSize]) =>
-        index.vector(embedding, { ...pool, scopeSize }),
-      ),
-    ]);
-    return reciprocalRankFusion([keyword, vector], this.options.rrfK, [1, this.options.vectorWeight]);
+    const windows = timeWeight > 0 ? queryTimeWindows(request.query, request.now ?? Date.now()) : [];
+    const [embedding, scopeSize] = await Promise.all([this.embedQuery(request.query), store.count(request.scope)]);
+    const both = (query: typeof pool) => [index.keyword(request.query, query), index.vector(embedding, { ...query, scopeSize })];
+    if (windows.length === 0) {
+      return reciprocalRankFusion(await Promise.all(both(pool)), this.options.rrfK, [1, vectorWeight]);
+    }
+    const lists = await Promise.all([...both(pool), ...both({ ...pool, filter: withinWindows(request.filter, windows) })]);
+    return reciprocalRankFusion(lists, this.options.rrfK, [1, vectorWeight, timeWeight, timeWeight * vectorWeight]);
   }
 
   /**

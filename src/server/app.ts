@@ -235,6 +235,7 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
         ...(body.top_k === undefined || body.top_k === -1 ? {} : { limit: body.top_k }),
         ...(filters === undefined ? {} : { filters }),
         ...(body.min_score === undefined || body.min_score === null ? {} : { threshold: body.min_score }),
+        ...(body.now === undefined ? {} : { now: body.now }),
       });
       // EverOS returns a session's buffered turns when the search names one session.
       const filterSession = body.filters?.session_id;

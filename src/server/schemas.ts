@@ -94,6 +94,10 @@ export const searchRequestSchema = z
     min_score: z.number().min(0).max(1).nullish(),
     filters: filtersSchema.nullish(),
     session_id: segmentId.optional(),
+    now: z
+      .union([z.number().int().positive(), z.iso.datetime({ offset: true }), z.iso.date()])
+      .optional()
+      .describe("When the question is asked (epoch ms or ISO 8601): 'last week' in the query is resolved against it. Default: now."),
   })
   .refine(ownerRequired, OWNER_REQUIRED);
 

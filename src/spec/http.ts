@@ -182,6 +182,8 @@ export interface SearchRequest extends ScopeFields, OwnerFields {
   /** -1 (default): the server's default; else 1..100. */
   top_k?: number;
   min_score?: number | null;
+  /** When the question is asked (epoch ms or ISO 8601): dates in the query are resolved against it. Default: now. */
+  now?: number | string;
   filters?: SearchFilter | null;
   /** Narrows to one session and returns its buffered turns as `unprocessed_messages`. */
   session_id?: string;

@@ -1,0 +1,18 @@
+/**
+ * Hybrid's default weight for the vector ranking (the keyword ranking weighs 1), by the kind of
+ * embedder, when `search.vector_weight` is not set. Measured in bench/reports/retrieval.md.
+ *
+ * - hashed (words and character trigrams): its ranking mostly repeats BM25's, noisier; at equal
+ *   weight it pulled hybrid below keyword alone, at 0.25 it costs little.
+ * - word-vectors (static word vectors, SIF-weighted): a semantic signal BM25 lacks (paraphrases,
+ *   related words) but coarser than a sentence encoder: WORD_VECTORS_WEIGHT.
+ * - an embedding model (endpoint or custom instance): 1, as measured before.
+ */
+export const HASHED_WEIGHT = 0.25;
+export const WORD_VECTORS_WEIGHT = 0.5;
+
+export function defaultVectorWeight(localEmbedder: string | undefined): number {
+  if (localEmbedder === "hashed") return HASHED_WEIGHT;
+  if (localEmbedder === "word-vectors") return WORD_VECTORS_WEIGHT;
+  return 1;
+}

@@ -1,0 +1,91 @@
+/**
+ * Time-aware search (issue 13): dates in the query are resolved against the caller's `now`
+ * (library option and HTTP body field) and what happened then ranks first.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Memory } from "../src/index.js";
+import { postJson, startServe, type ServeProcess } from "./support/serve-process.js";
+import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
+
+const DAY = 86_400_000;
+const MAY_1 = Date.UTC(2023, 4, 1, 18);
+const MAY_24 = Date.UTC(2023, 4, 24, 18);
+const turns = [
+  { role: "user" as const, content: "I went hiking with Sam up Mount Tam, the trail was muddy.", timestamp: MAY_1 },
+  { role: "user" as const, content: "Work was busy, I finished the quarterly report.", timestamp: MAY_1 + DAY },
+  { role: "user" as const, content: "I went hiking with Sam at Point Reyes, we saw elk.", timestamp: MAY_24 },
+  { role: "user" as const, content: "Cooked a big pasta dinner for friends.", timestamp: MAY_24 + DAY },
+];
+const QUERY = "Where did I go hiking last week?";
+
+describe("time-aware search", () => {
+  let root: string;
+  let memory: Memory;
+  beforeAll(async () => {
+    root = await makeTempRoot();
+    memory = await Memory.open({ root, logLevel: "silent" });
+    for (const [i, turn] of turns.entries()) await memory.add([turn], { userId: "alice", sessionId: `s${i}`, infer: false });
+  });
+  afterAll(async () => {
+    await memory.close();
+    await removeTempRoot(root);
+  });
+
+  it("ranks what happened in the week the query names first, relative to the question's now", async () => {
+    const late = await memory.search(QUERY, { userId: "alice", now: Date.UTC(2023, 4, 30, 12) });
+    expect(late.results[0]!.memory).toContain("Point Reyes");
+    const early = await memory.search(QUERY, { userId: "alice", now: new Date(Date.UTC(2023, 4, 8, 12)) });
+    expect(early.results[0]!.memory).toContain("Mount Tam");
+    const iso = await memory.search(QUERY, { userId: "alice", now: "2023-05-08T12:00:00Z" });
+    expect(iso.results[0]!.memory).toContain("Mount Tam");
+    // Other matches still rank (the dates rank, they do not filter), and scores stay in 0..1.
+    expect(late.results.map((hit) => hit.memory).some((text) => text.includes("Mount Tam"))).toBe(true);
+    for (const hit of late.results) expect(hit.score).toBeLessThanOrEqual(1);
+  });
+
+  it("turns off with search.timeWeight 0, and refuses a now that is no date", async () => {
+    await expect(memory.search(QUERY, { userId: "alice", now: "not a date" })).rejects.toMatchObject({ code: "INVALID_INPUT", details: { path: "now" } });
+    const plainRoot = await makeTempRoot();
+    const plain = await Memory.open({ root: plainRoot, logLevel: "silent", search: { timeWeight: 0 } });
+    try {
+      for (const [i, turn] of turns.entries()) await plain.add([turn], { userId: "alice", sessionId: `s${i}`, infer: false });
+      const early = await plain.search(QUERY, { userId: "alice", now: Date.UTC(2023, 4, 8, 12) });
+      const late = await plain.search(QUERY, { userId: "alice", now: Date.UTC(2023, 4, 30, 12) });
+      expect(early.results.map((hit) => hit.id)).toEqual(late.results.map((hit) => hit.id));
+    } finally {
+      await plain.close();
+      await removeTempRoot(plainRoot);
+    }
+  });
+});
+
+describe("time-aware search over HTTP", () => {
+  let root: string;
+  let serve: ServeProcess;
+  const api = (route: string) => `${serve.url}/api/v1/memory/${route}`;
+  beforeAll(async () => {
+    root = await makeTempRoot("omnimem-search-time-");
+    serve = await startServe(root);
+    const messages = turns.map((turn) => ({ sender_id: "alice", role: turn.role, timestamp: turn.timestamp, content: turn.content }));
+    for (const [i, message] of messages.entries()) {
+      expect((await postJson(api("add"), { session_id: `s${i}`, messages: [message], sync: true })).status).toBe(200);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await serve?.stop();
+    await removeTempRoot(root);
+  });
+
+  it("takes now in the search body (epoch ms or ISO 8601) and refuses another shape with 422", async () => {
+    const search = (now: unknown) => postJson(api("search"), { user_id: "alice", query: QUERY, now });
+    const first = (response: Awaited<ReturnType<typeof search>>) => response.body.data.episodes[0].episode as string;
+    const late = await search(Date.UTC(2023, 4, 30, 12));
+    expect(late.status).toBe(200);
+    expect(first(late)).toContain("Point Reyes");
+    const early = await search("2023-05-08T12:00:00Z");
+    expect(early.status).toBe(200);
+    expect(first(early)).toContain("Mount Tam");
+    const bad = await search("last tuesday");
+    expect(bad.status).toBe(422);
+  });
+});
