@@ -1,0 +1,39 @@
+/**
+ * The memory tools for the Vercel AI SDK (`generateText` / `streamText`): the same eight tools
+ * the MCP server offers (src/tools/definitions.ts), bound to one owner by the app's code.
+ */
+import { tool, type Tool } from "ai";
+import type { OmnimemClient } from "../client/client.js";
+import { checkToolOwner, MEMORY_TOOLS, runMemoryTool, type MemoryToolName, type ToolContext } from "../tools/definitions.js";
+import { memoryPortOf } from "../tools/http-memory.js";
+import type { MemoryPort, ToolOwner } from "../tools/memory-port.js";
+
+export interface MemoryToolsOptions extends ToolOwner {
+  /** Only these tools (default all eight), e.g. `["search_memory", "add_memory"]`. */
+  only?: readonly MemoryToolName[];
+  /** Where relative attachment paths resolve; default the process's working folder. */
+  cwd?: string;
+}
+
+export type MemoryTools = Partial<Record<MemoryToolName, Tool>>;
+
+/**
+ * `memoryTools(memory, { userId: "alice" })`: tools for `generateText({ tools })` that read and
+ * write alice's memories. `memory` is a `Memory` or an `OmnimemClient` for a server. A failing
+ * call throws the library's error (with its `code`); the SDK reports it to the model as a tool error.
+ */
+export function memoryTools(memory: MemoryPort | OmnimemClient, options: MemoryToolsOptions): MemoryTools {
+  const { only, cwd, ...owner } = options;
+  checkToolOwner(owner);
+  const context: ToolContext = { memory: memoryPortOf(memory), owner, cwd: cwd ?? process.cwd() };
+  const tools: MemoryTools = {};
+  for (const definition of MEMORY_TOOLS) {
+    if (only !== undefined && !only.includes(definition.name as MemoryToolName)) continue;
+    tools[definition.name as MemoryToolName] = tool({
+      description: definition.description,
+      inputSchema: definition.inputSchema,
+      execute: (input: unknown) => runMemoryTool(definition, input, context),
+    });
+  }
+  return tools;
+}
