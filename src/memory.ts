@@ -41,7 +41,7 @@ import type {
 import { assertMemoryId, assertSegmentId, newMemoryId } from "./store/ids.js";
 import { EmbeddedStore } from "./store/embedded/embedded-store.js";
 import { recordMatchesOwner } from "./store/owner-match.js";
-import type { OwnerMatch } from "./spec/memory-store.js";
+import type { ListSortField, OwnerMatch } from "./spec/memory-store.js";
 import { LanceIndex, recordedIndexIdentity } from "./store/embedded/lance-index.js";
 import { pendingIndexRecords } from "./store/embedded/pending-records.js";
 import { PendingAwareIndex, PendingVectors } from "./store/pending-aware-index.js";
@@ -117,6 +117,14 @@ export interface GetAllOptions extends OwnerOptions {
   limit?: number;
   cursor?: string;
   filters?: SearchFilter;
+  /** Memories to skip first (page-number paging: (page - 1) * limit); default 0. */
+  offset?: number;
+  /** Default: created_at. Ties go by id. */
+  sortBy?: ListSortField;
+  /** Default: desc (newest first). */
+  sortOrder?: "asc" | "desc";
+  /** Also count every memory that matches (`total`), as a page-number UI needs. */
+  withTotal?: boolean;
 }
 
 export interface ReindexProgress {
@@ -128,6 +136,7 @@ const MAX_TEXT_CHARS = 1_000_000;
 const MAX_IDEMPOTENCY_KEY_CHARS = 512;
 const MAX_QUERY_CHARS = 10_000;
 const DELETE_BATCH = 500;
+const LIST_SORT_FIELDS = new Set<string>(["timestamp", "created_at", "updated_at"]);
 
 /**
  * The library API (Mem0's names and shapes). It wires the store, the index, the embedder and
@@ -484,21 +493,29 @@ export class Memory {
     return record === undefined ? null : toMemoryItem(record);
   }
 
-  async getAll(options: GetAllOptions = {}): Promise<{ results: MemoryItem[]; nextCursor?: string }> {
+  /** One page of an owner's memories, sorted and paged by the store (it reads that page, not them all). */
+  async getAll(options: GetAllOptions = {}): Promise<{ results: MemoryItem[]; nextCursor?: string; total?: number }> {
     this.requireReady();
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new ValidationError("limit must be an integer in 1..1000", { details: { path: "limit" } });
     }
+    const offset = options.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new ValidationError("offset must be a non-negative integer", { details: { path: "offset" } });
+    }
+    const sortBy = options.sortBy ?? "created_at";
+    const sortOrder = options.sortOrder ?? "desc";
+    if (!LIST_SORT_FIELDS.has(sortBy)) throw new ValidationError("sortBy must be timestamp, created_at or updated_at", { details: { path: "sortBy" } });
+    if (sortOrder !== "asc" && sortOrder !== "desc") throw new ValidationError("sortOrder must be asc or desc", { details: { path: "sortOrder" } });
     const owner = withOwnerFromFilters(options);
-    const page = await this.store.list({
-      scope: this.scopeOf(owner),
-      filter: narrowing(owner, options.filters),
-      limit,
-      cursor: options.cursor,
-    });
-    const results = page.records.map(toMemoryItem);
-    return page.nextCursor === undefined ? { results } : { results, nextCursor: page.nextCursor };
+    const scope = this.scopeOf(owner);
+    const filter = narrowing(owner, options.filters);
+    const page = await this.store.list({ scope, filter, limit, cursor: options.cursor, offset, sort: { by: sortBy, order: sortOrder } });
+    const result: { results: MemoryItem[]; nextCursor?: string; total?: number } = { results: page.records.map(toMemoryItem) };
+    if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
+    if (options.withTotal === true) result.total = await this.store.count(scope, filter);
+    return result;
   }
 
   /** Changes a memory's text or metadata; NOT_FOUND for an unknown id and for one that is not `owner`'s (see get). */

@@ -34,7 +34,7 @@ import type {
   SuccessEnvelope,
   UpdateResponse,
 } from "../spec/http.js";
-import type { MemoryItem, SearchFilter } from "../spec/types.js";
+import type { SearchFilter } from "../spec/types.js";
 import { ApiKeyAuth, type Access } from "./auth.js";
 import { healthReport, OMNIMEM_VERSION } from "./health.js";
 import { handleMcpHttp } from "../mcp/http.js";
@@ -76,8 +76,6 @@ const MEMORY_ROUTES = ["add", "flush", "search", "get", "update", "delete", "his
 const KNOWN_PATHS = new Set<string>(["/health", "/metrics", "/openapi.json", "/mcp", ...PREFIXES.flatMap((prefix) => MEMORY_ROUTES.map((route) => `${prefix}/memory/${route}`))]);
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
-/** /get collects an owner's memories page by page before sorting; one page of the store. */
-const LIST_PAGE = 1000;
 
 export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -255,30 +253,23 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
       const scope = scopeOf(c, body);
       const owner = ownerOf(body)!;
       const filters = combineFilters(body.filters as SearchFilter | null | undefined, body.memory_type === undefined ? undefined : { kind: body.memory_type });
-      const all: MemoryItem[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await memory.getAll({
-          ...scope,
-          ...owner,
-          limit: LIST_PAGE,
-          ...(cursor === undefined ? {} : { cursor }),
-          ...(filters === undefined ? {} : { filters }),
-        });
-        all.push(...page.results);
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
-      const sortBy = body.sort_by ?? "timestamp";
-      const key = (item: MemoryItem) => Date.parse(sortBy === "timestamp" ? item.timestamp : sortBy === "created_at" ? item.createdAt : item.updatedAt);
-      const direction = (body.sort_order ?? "desc") === "desc" ? -1 : 1;
-      all.sort((a, b) => direction * (key(a) - key(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
       const pageSize = body.page_size ?? 20;
-      const start = ((body.page ?? 1) - 1) * pageSize;
-      const items = all.slice(start, start + pageSize);
+      // Sorted, skipped and counted by the store: a page reads that page.
+      const page = await memory.getAll({
+        ...scope,
+        ...owner,
+        limit: pageSize,
+        offset: ((body.page ?? 1) - 1) * pageSize,
+        sortBy: body.sort_by ?? "timestamp",
+        sortOrder: body.sort_order ?? "desc",
+        withTotal: true,
+        ...(filters === undefined ? {} : { filters }),
+      });
+      const items = page.results;
       const data: GetResponse = {
         episodes: items.filter((item) => item.kind === "episode").map((item) => episodeWire(item)),
         facts: items.filter((item) => item.kind === "fact").map((item) => factWire(item)),
-        total_count: all.length,
+        total_count: page.total ?? items.length,
         count: items.length,
       };
       return success(c, data);

@@ -106,7 +106,8 @@ export const getRequestSchema = z
     ...ownerFields,
     ...scopeFields,
     memory_type: z.enum(["episode", "fact"]).optional(),
-    page: z.number().int().min(1).optional(),
+    // Bounded so that (page - 1) * page_size stays an exact integer.
+    page: z.number().int().min(1).max(1_000_000_000).optional(),
     page_size: z.number().int().min(1).max(100).optional(),
     sort_by: z.enum(["timestamp", "created_at", "updated_at"]).optional(),
     sort_order: z.enum(["asc", "desc"]).optional(),

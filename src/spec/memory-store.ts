@@ -34,12 +34,24 @@ export interface OwnerMatch {
   runId?: string;
 }
 
+/** Fields a list can be sorted by (EverOS's sort_by): when it happened, was stored, was last changed. */
+export type ListSortField = "timestamp" | "created_at" | "updated_at";
+
+export interface ListSort {
+  by: ListSortField;
+  order: "asc" | "desc";
+}
+
 export interface ListOptions {
   scope: Scope;
   filter?: SearchFilter;
   limit: number;
-  /** Opaque, from a previous page's `nextCursor`. */
+  /** Opaque, from a previous page's `nextCursor` of a list with the same sort. */
   cursor?: string;
+  /** Records to skip (page-number paging: (page - 1) * page size); default 0. */
+  offset?: number;
+  /** Default: created_at, newest first. Ties go by id in the same order. */
+  sort?: ListSort;
 }
 
 export interface ListPage {
@@ -63,9 +75,13 @@ export interface MemoryStore {
   get(id: string): Promise<MemoryRecord | undefined>;
   /** Records for the ids that exist, in the order given. */
   getMany(ids: readonly string[]): Promise<MemoryRecord[]>;
-  /** Newest first, in pages. */
+  /**
+   * One page, sorted and skipped in the store itself (with an index per sort field): reading
+   * a page reads that page, not every record of the owner.
+   */
   list(options: ListOptions): Promise<ListPage>;
-  count(scope?: Scope): Promise<number>;
+  /** Every record; one owner's; or one owner's that match `filter`. */
+  count(scope?: Scope, filter?: SearchFilter): Promise<number>;
   /**
    * Every change of the memory, oldest first; with `owner`, only when the memory is (or, once
    * deleted, was) that owner's, else none, as for an id that never existed.

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeTempRoot, removeTempRoot } from "../../../test/support/temp-root.js";
 import { describeMemoryStoreConformance, makeRecord } from "../conformance.suite.js";
-import { EmbeddedStore } from "./embedded-store.js";
+import { EmbeddedStore, listQuery } from "./embedded-store.js";
 import { StoreLockedError } from "../../spec/errors.js";
 import { parseLog } from "./markdown-log.js";
 
@@ -47,5 +47,28 @@ describe("EmbeddedStore specifics", () => {
     await second.open();
     await second.close();
     await removeTempRoot(root);
+  });
+});
+
+describe("EmbeddedStore list paging", () => {
+  it("walks an index for every sort (no sort of all the owner's rows) and skips in SQLite", async () => {
+    const root = await makeTempRoot();
+    const store = new EmbeddedStore({ root });
+    await store.open();
+    try {
+      const scope = { appId: "default", projectId: "default", ownerType: "user" as const, ownerId: "alice" };
+      for (const by of ["timestamp", "created_at", "updated_at"] as const) {
+        for (const order of ["asc", "desc"] as const) {
+          const { sql, params } = listQuery({ scope, limit: 20, offset: 40, sort: { by, order } });
+          const plan = (store.stateDb.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((row) => row.detail).join("; ");
+          expect(plan, `${by} ${order}`).toMatch(/USING INDEX catalog_by_owner/);
+          expect(plan, `${by} ${order}`).not.toMatch(/TEMP B-TREE/);
+          expect(sql).toMatch(/LIMIT \? OFFSET \?$/);
+        }
+      }
+    } finally {
+      await store.close();
+      await removeTempRoot(root);
+    }
   });
 });

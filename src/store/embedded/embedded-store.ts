@@ -3,8 +3,18 @@ import { readdir, rmdir } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { randomUUID } from "node:crypto";
 import { InternalError, NotFoundError, ValidationError } from "../../spec/errors.js";
-import type { AppliedChanges, IndexJob, ListOptions, ListPage, MemoryStore, OwnerMatch, RecordChange } from "../../spec/memory-store.js";
-import type { HistoryEntry, MemoryRecord, Scope } from "../../spec/types.js";
+import type {
+  AppliedChanges,
+  IndexJob,
+  ListOptions,
+  ListPage,
+  ListSort,
+  ListSortField,
+  MemoryStore,
+  OwnerMatch,
+  RecordChange,
+} from "../../spec/memory-store.js";
+import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "../../spec/types.js";
 import { scopeKey, whereClause } from "../../search/filters.js";
 import { KeyedMutex } from "../../util/keyed-mutex.js";
 import { assertMemoryId, assertSegmentId } from "../ids.js";
@@ -175,27 +185,22 @@ export class EmbeddedStore implements MemoryStore {
   }
 
   async list(options: ListOptions): Promise<ListPage> {
-    const state = this.requireState();
-    const where = [whereClause(options.scope, options.filter, "sqlite")];
-    const params: (number | string)[] = [];
-    if (options.cursor !== undefined) {
-      const [createdAt, id] = decodeCursor(options.cursor);
-      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
-      params.push(createdAt, createdAt, id);
-    }
-    const rows = state.db
-      .prepare(`SELECT * FROM catalog WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?`)
-      .all(...params, options.limit + 1) as CatalogRow[];
-    const page = rows.slice(0, options.limit).map(rowToRecord);
+    const { sql, params } = listQuery(options);
+    const rows = this.requireState().db.prepare(sql).all(...params) as CatalogRow[];
+    const page = rows.slice(0, options.limit);
     const last = page[page.length - 1];
+    const records = page.map(rowToRecord);
     return rows.length > options.limit && last !== undefined
-      ? { records: page, nextCursor: encodeCursor(last.createdAt, last.id) }
-      : { records: page };
+      ? { records, nextCursor: encodeCursor(options.sort ?? DEFAULT_SORT, last) }
+      : { records };
   }
 
-  async count(scope?: Scope): Promise<number> {
+  async count(scope?: Scope, filter?: SearchFilter): Promise<number> {
     const state = this.requireState();
     if (scope === undefined) return (state.statement("SELECT count(*) AS n FROM catalog").get() as { n: number }).n;
+    if (filter !== undefined) {
+      return (state.db.prepare(`SELECT count(*) AS n FROM catalog WHERE ${whereClause(scope, filter, "sqlite")}`).get() as { n: number }).n;
+    }
     const key = scopeKey(scope);
     let count = this.scopeCounts.get(key);
     if (count === undefined) {
@@ -407,16 +412,51 @@ function ownerKey(scope: Scope): string {
   return [scope.appId, scope.projectId, scope.ownerType, scope.ownerId].join("/");
 }
 
-function encodeCursor(createdAt: number, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString("base64url");
+const DEFAULT_SORT: ListSort = { by: "created_at", order: "desc" };
+/** Catalog columns per sort field; each has an index after the owner columns (state-db.ts). */
+const SORT_COLUMNS: Record<ListSortField, "ts" | "created_at" | "updated_at"> = { timestamp: "ts", created_at: "created_at", updated_at: "updated_at" };
+
+/**
+ * The SQL of one page: the owner's index walked in the sort's order from the cursor, `offset`
+ * rows skipped, `limit + 1` read (the extra one tells whether a next page exists).
+ */
+export function listQuery(options: ListOptions): { sql: string; params: (number | string)[] } {
+  const sort = options.sort ?? DEFAULT_SORT;
+  const column = SORT_COLUMNS[sort.by];
+  const direction = sort.order === "asc" ? "ASC" : "DESC";
+  const where = [whereClause(options.scope, options.filter, "sqlite")];
+  const params: (number | string)[] = [];
+  if (options.cursor !== undefined) {
+    const [value, id] = decodeCursor(options.cursor, sort);
+    const after = sort.order === "asc" ? ">" : "<";
+    where.push(`(${column} ${after} ? OR (${column} = ? AND id ${after} ?))`);
+    params.push(value, value, id);
+  }
+  const offset = options.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError("offset must be a non-negative integer", { details: { path: "offset" } });
+  params.push(options.limit + 1, offset);
+  return { sql: `SELECT * FROM catalog WHERE ${where.join(" AND ")} ORDER BY ${column} ${direction}, id ${direction} LIMIT ? OFFSET ?`, params };
 }
 
-function decodeCursor(cursor: string): [number, string] {
+/** A cursor names the sort it belongs to, so it cannot be replayed against another order. */
+function encodeCursor(sort: ListSort, row: CatalogRow): string {
+  return Buffer.from(JSON.stringify([sort.by, sort.order, row[SORT_COLUMNS[sort.by]], row.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string, sort: ListSort): [number, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "string") return [value[0], value[1]];
+    if (Array.isArray(value)) {
+      // Cursors from before sorting was an option: [created_at, id], newest first.
+      if (value.length === 2 && typeof value[0] === "number" && typeof value[1] === "string" && sort.by === "created_at" && sort.order === "desc") {
+        return [value[0], value[1]];
+      }
+      if (value.length === 4 && value[0] === sort.by && value[1] === sort.order && typeof value[2] === "number" && typeof value[3] === "string") {
+        return [value[2], value[3]];
+      }
+    }
   } catch {
     // fall through to the error below
   }
-  throw new ValidationError("cursor is not one this store returned", { details: { path: "cursor" } });
+  throw new ValidationError("cursor is not one this store returned for this sort", { details: { path: "cursor" } });
 }

@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS catalog (
   meta_kv TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS catalog_by_owner ON catalog (app_id, project_id, owner_type, owner_id, created_at DESC, id DESC);
+-- Lists sorted by when it happened or was last changed read one page from these (either order).
+CREATE INDEX IF NOT EXISTS catalog_by_owner_ts ON catalog (app_id, project_id, owner_type, owner_id, ts, id);
+CREATE INDEX IF NOT EXISTS catalog_by_owner_updated ON catalog (app_id, project_id, owner_type, owner_id, updated_at, id);
 
 -- Every change of a memory (Mem0's history rows), with the memory's owner at the time: a
 -- deleted memory's history stays readable by its owner only.
