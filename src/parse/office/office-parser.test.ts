@@ -320,6 +320,31 @@ describe("convertToPdf", () => {
     await expect(strict.parse(input("docx", await docxWithText(["x"])), context)).rejects.toBeInstanceOf(UnsupportedFormatError);
   });
 
+  it("adds a pptx's speaker notes and picture alt text, which its PDF print lacks, to LibreOffice's text", async () => {
+    // A stand-in for soffice that "converts" by writing a PDF into --outdir (argument 11).
+    const fake = path.join(tempDir, "printing-soffice.sh");
+    await writeFile(fake, '#!/bin/sh\nmkdir -p "${11}" && printf "%%PDF-1.4 stand-in" > "${11}/document.pdf"\n');
+    await chmod(fake, 0o755);
+    const parser = new OfficeParser({ sofficePath: fake });
+    const { context, calls } = recordingContext({ handler: () => ({ text: "Fleet\n\nNumbers\nUp 4%", parser: "pdf/text-layer" }) });
+    const bytes = await pptxWithSlides([
+      { title: "Fleet", pictures: [{ alt: "A red bicycle" }], notes: "Say the bike is a prototype" },
+      { title: "Numbers", bullets: ["Up 4%"] },
+      { title: "Close", notes: "Thank the team" },
+    ]);
+    const output = await parser.parse(input("pptx", bytes), context);
+    expect(calls).toHaveLength(1);
+    expect(output).toEqual({
+      text:
+        "Fleet\n\nNumbers\nUp 4%\n\n--- speaker notes and picture descriptions ---\n" +
+        "--- slide 1 ---\n[image: A red bicycle]\nnotes: Say the bike is a prototype\n\n--- slide 3 ---\nnotes: Thank the team",
+      parser: "office/libreoffice",
+    });
+    // Other formats' prints are taken as they are.
+    const docx = await parser.parse(input("docx", await docxWithText(["x"])), context);
+    expect(docx.text).toBe("Fleet\n\nNumbers\nUp 4%");
+  });
+
   it("answers CAPABILITY_UNAVAILABLE when soffice cannot be started", async () => {
     const failure = convertToPdf(new Uint8Array([1]), "doc", { sofficePath: path.join(tempDir, "missing-soffice"), timeoutMs: 5000 });
     await expect(failure).rejects.toMatchObject({ code: "CAPABILITY_UNAVAILABLE", duringParse: true });

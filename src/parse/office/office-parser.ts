@@ -22,7 +22,7 @@ import {
   type LibreOfficeConversionOptions,
 } from "./libreoffice.js";
 import { extractOpenDocumentText } from "./opendocument.js";
-import { extractPptxText } from "./pptx.js";
+import { extractPptxText, extractPptxUnprintedText } from "./pptx.js";
 import { looksLikeRtf, rtfToText } from "./rtf.js";
 import { extractXlsxText } from "./xlsx.js";
 
@@ -129,8 +129,10 @@ export class OfficeParser implements Parser {
     const pdf = await convertToPdf(input.bytes, format, this.conversionOptions(context, soffice));
     const name = `${input.name ?? `document.${format}`}.pdf`;
     const nested = await context.parseNested(pdf, name, context.depth + 1);
+    // A slide's print has no speaker notes and no alt text: they come from the package itself.
+    const unprinted = format === "pptx" ? await extractPptxUnprintedText(input.bytes).catch(() => "") : "";
     return {
-      text: nested.text,
+      text: unprinted.length > 0 ? `${nested.text}\n\n--- speaker notes and picture descriptions ---\n${unprinted}` : nested.text,
       parser: "office/libreoffice",
       ...(nested.provenance === undefined ? {} : { provenance: nested.provenance }),
     };

@@ -11,38 +11,71 @@ import path from "node:path";
 import { UnsupportedFormatError } from "../../spec/errors.js";
 import { decodeXmlEntities, openZipPackage, readZipText, tidyText, xmlAttribute } from "./zip-package.js";
 
+interface SlideContent {
+  /** Paragraphs, "[image: alt]" and "[chart: title]" lines in document order. */
+  lines: string[];
+  /** The "[image: alt]" lines alone. */
+  pictures: string[];
+  notes: string;
+}
+
 export async function extractPptxText(bytes: Uint8Array): Promise<string> {
+  const slides = await readSlides(bytes);
+  const sections = slides.map((slide, index) => {
+    let section = `--- slide ${index + 1} ---\n${slide.lines.join("\n")}`;
+    if (slide.notes.length > 0) section += `\nnotes: ${slide.notes}`;
+    return section;
+  });
+  return tidyText(sections.join("\n\n"));
+}
+
+/**
+ * What a printed (PDF) slide does not show: its pictures' alt text and its speaker notes, per
+ * slide in slide order; "" when there are none. Added to LibreOffice's PDF text of a pptx.
+ */
+export async function extractPptxUnprintedText(bytes: Uint8Array): Promise<string> {
+  const slides = await readSlides(bytes);
+  const sections: string[] = [];
+  for (const [index, slide] of slides.entries()) {
+    const lines = [...slide.pictures, ...(slide.notes.length > 0 ? [`notes: ${slide.notes}`] : [])];
+    if (lines.length > 0) sections.push(`--- slide ${index + 1} ---\n${lines.join("\n")}`);
+  }
+  return tidyText(sections.join("\n\n"));
+}
+
+async function readSlides(bytes: Uint8Array): Promise<SlideContent[]> {
   const zip = await openZipPackage(bytes, "pptx");
   const slides = await slidePaths(zip);
   if (slides.length === 0 && zip.file("ppt/presentation.xml") === null) {
     throw new UnsupportedFormatError("The pptx file has no ppt/presentation.xml: not a PowerPoint presentation");
   }
-  const sections: string[] = [];
-  for (const [index, slidePath] of slides.entries()) {
+  const contents: SlideContent[] = [];
+  for (const slidePath of slides) {
     const xml = (await readZipText(zip, slidePath)) ?? "";
-    let section = `--- slide ${index + 1} ---\n${await slideText(zip, slidePath, xml)}`;
+    const { lines, pictures } = await slideText(zip, slidePath, xml);
     const notesPath = await relatedPart(zip, slidePath, "notesSlide");
-    if (notesPath !== undefined) {
-      const notes = drawingMLText(await readNotesBody(zip, notesPath));
-      if (notes.length > 0) section += `\nnotes: ${notes}`;
-    }
-    sections.push(section);
+    const notes = notesPath === undefined ? "" : drawingMLText(await readNotesBody(zip, notesPath));
+    contents.push({ lines, pictures, notes });
   }
-  return tidyText(sections.join("\n\n"));
+  return contents;
 }
 
 /**
  * A slide's paragraphs, picture alt text and chart titles in document order: what a reader of
  * the slide sees, including what is only in a picture or a chart.
  */
-async function slideText(zip: JSZip, slidePath: string, xml: string): Promise<string> {
+async function slideText(zip: JSZip, slidePath: string, xml: string): Promise<Pick<SlideContent, "lines" | "pictures">> {
   let relationships: Map<string, string> | undefined;
   const lines: string[] = [];
+  const pictures: string[] = [];
   for (const match of xml.matchAll(/<p:pic\b[\s\S]*?<\/p:pic>|<(?:[\w-]+:)?chart\b[^>]*?\/?>|<a:p\b[^>]*?(?:\/>|>[\s\S]*?<\/a:p>)/g)) {
     const element = match[0];
     if (element.startsWith("<p:pic")) {
       const alt = pictureAltText(element);
-      if (alt !== undefined) lines.push(`[image: ${alt}]`);
+      if (alt !== undefined) {
+        lines.push(`[image: ${alt}]`);
+        pictures.push(`[image: ${alt}]`);
+      }
     } else if (element.startsWith("<a:p")) {
       const text = drawingMLText(element);
       if (text.length > 0) lines.push(text);
@@ -55,7 +88,7 @@ async function slideText(zip: JSZip, slidePath: string, xml: string): Promise<st
       if (title !== undefined) lines.push(`[chart: ${title}]`);
     }
   }
-  return lines.join("\n");
+  return { lines, pictures };
 }
 
 /** `descr` (the alt text PowerPoint writes), else the `title` attribute, of the picture's `p:cNvPr`. */
