@@ -149,6 +149,22 @@ describe("EmlParser", () => {
     expect(output.provenance).toEqual([{ attachment: "ok.txt" }]);
   });
 
+  it("names an attachment a library failed on without the library's own message", async () => {
+    const bytes = await emlWithAttachment({
+      subject: "Scan",
+      body: "See the scan.",
+      attachments: [{ filename: "scan.pdf", contentType: "application/pdf", content: "%PDF-1.7 broken" }],
+    });
+    const { context } = recordingContext({
+      handler: () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'XRef') at pdf.worker.mjs:1234");
+      },
+    });
+    const output = await parser.parse(input("eml", bytes), context);
+    expect(output.text).toContain("--- attachment: scan.pdf ---\n[not parsed: the attachment could not be read]");
+    expect(output.text).not.toMatch(/XRef|pdf\.worker|Cannot read properties/);
+  });
+
   it("stops when the caller aborts", async () => {
     const controller = new AbortController();
     const { context } = recordingContext({
