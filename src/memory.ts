@@ -374,7 +374,6 @@ export class Memory {
       cache: new ParseCache(() => this.store.stateDb),
       maxConcurrency: multimodal.maxConcurrency,
       maxRequestBytes: multimodal.maxRequestBytes,
-      maxRequestBytes: multimodal.maxRequestBytes,
       logger: this.logger,
     });
   }
