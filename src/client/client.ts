@@ -13,6 +13,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   ProviderError,
+  RequestTimeoutError,
   StoreLockedError,
   UnsupportedFormatError,
   UriRejectedError,
@@ -87,6 +88,7 @@ const ERROR_CLASSES: Record<ErrorCode, ErrorFactory> = {
   PAYLOAD_TOO_LARGE: (message, options) => new PayloadTooLargeError(message, options),
   INDEX_MISMATCH: (message, options) => new IndexMismatchError(message, options),
   STORE_LOCKED: (message, options) => new StoreLockedError(message, options),
+  REQUEST_TIMEOUT: (message, options) => new RequestTimeoutError(message, options),
   INTERNAL: (message, options) => new InternalError(message, options),
 };
 

@@ -182,6 +182,16 @@ export const serverConfigSchema = z
       .min(0)
       .default(30_000)
       .describe("In-flight requests get this long to finish on SIGTERM/SIGINT before their connections are cut, in milliseconds."),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(300_000)
+      .meta({
+        description:
+          "Longest a request may take, body upload included, in milliseconds; past it the server answers 503 REQUEST_TIMEOUT and frees the connection (work under way, such as an add, may still complete).",
+        examples: [300_000],
+      }),
   })
   .strict();
 

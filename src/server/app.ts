@@ -18,6 +18,7 @@ import {
   isOmnimemError,
   NotFoundError,
   PayloadTooLargeError,
+  RequestTimeoutError,
   ValidationError,
   type ErrorCode,
   type OmnimemError,
@@ -61,6 +62,10 @@ export interface AppOptions {
   metrics?: ServerMetrics;
   /** True while the server drains on shutdown: responses then ask clients to close the connection. */
   draining?: () => boolean;
+  /** Time limit of one request's handling (`server.request_timeout_ms`); unset: none. */
+  requestTimeoutMs?: number;
+  /** Work of a request answered at its time limit, still running (the server waits for it when it closes). */
+  onAbandoned?: (work: Promise<void>) => void;
 }
 
 type AppEnv = { Variables: { requestId: string; access: Access; log: Logger } };
@@ -120,6 +125,26 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
   });
 
   app.onError((error, c) => errorResponse(c as AppContext, error));
+
+  // A stuck parse or model call must not hold a connection forever: past the limit the caller gets
+  // REQUEST_TIMEOUT. Work already under way cannot be recalled and may still finish.
+  const requestTimeoutMs = options.requestTimeoutMs;
+  if (requestTimeoutMs !== undefined) {
+    app.use("*", async (_c, next) => {
+      const work = next();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), requestTimeoutMs)));
+      try {
+        if ((await Promise.race([work, deadline])) !== "timeout") return;
+      } finally {
+        clearTimeout(timer);
+      }
+      options.onAbandoned?.(work.then(() => undefined, () => undefined));
+      throw new RequestTimeoutError(`the request did not finish within ${requestTimeoutMs} ms (server.request_timeout_ms)`, {
+        details: { timeoutMs: requestTimeoutMs },
+      });
+    });
+  }
   app.notFound((c) => errorResponse(c as AppContext, new NotFoundError(`no route ${c.req.method} ${c.req.path}`)));
 
   // Authentication before the body is read: an unknown caller cannot make the server parse or keep anything.

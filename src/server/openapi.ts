@@ -79,7 +79,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: "PAYLOAD_TOO_LARGE: the body is over the server's limit",
   415: "UNSUPPORTED_FORMAT, INVALID_IMAGE, FILE_TOO_LARGE, URI_REJECTED or CAPABILITY_UNAVAILABLE: a content item cannot be parsed; nothing was written",
   422: "INVALID_INPUT: the body fails the schema, or has a field it does not know (the message names the first problem and its path)",
-  503: "PROVIDER_ERROR, CAPABILITY_UNAVAILABLE, INDEX_MISMATCH or STORE_LOCKED: try again later or fix the setup",
+  503: "PROVIDER_ERROR, CAPABILITY_UNAVAILABLE, INDEX_MISMATCH, STORE_LOCKED or REQUEST_TIMEOUT: try again later or fix the setup",
 };
 
 function schemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {

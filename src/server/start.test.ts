@@ -1,7 +1,14 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { imageWithText } from "../../test/support/fixtures/index.js";
 import { configFromEnv } from "../config/env.js";
 import { memoryConfigSchema } from "../config/schema.js";
-import { isLoopbackHost, serverMemoryConfig } from "./start.js";
+import { createLogger } from "../log.js";
+import { LocalEmbedder } from "../providers/embedding/local-embedder.js";
+import type { VisionModel } from "../spec/parser.js";
+import { isLoopbackHost, serverMemoryConfig, startServer } from "./start.js";
 
 const config = (input: Parameters<typeof memoryConfigSchema.parse>[0]) => memoryConfigSchema.parse(input);
 
@@ -49,4 +56,41 @@ describe("[server] configuration", () => {
     expect(() => configFromEnv({ OMNIMEM_SERVER__API_KEYS: '[{"key":"short"}]' })).toThrow(/OMNIMEM_SERVER__API_KEYS/);
     expect(() => configFromEnv({ OMNIMEM_SERVER__API_KEYS: '[{"key":"long-enough-key-1234","app_id":"../x"}]' })).toThrow(/OMNIMEM_SERVER__API_KEYS/);
   });
+});
+
+describe("request time limit", () => {
+  it("has a default, and refuses one too short to be useful", () => {
+    expect(config({}).server.requestTimeoutMs).toBe(300_000);
+    expect(() => config({ server: { requestTimeoutMs: 10 } })).toThrow();
+  });
+
+  it("answers REQUEST_TIMEOUT when a request's work does not finish in time, and the server stays usable", async () => {
+    const root = await mkdtemp(join(tmpdir(), "omnimem-timeout-"));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // A vision model that answers only when the test lets it: a parse that never ends on its own.
+    const stuckVision: VisionModel = { modelName: "stuck", describeImage: async () => (await released, "a photo") };
+    const server = await startServer(
+      { root, logLevel: "silent", server: { port: 0, requestTimeoutMs: 1000, shutdownTimeoutMs: 5000 } },
+      { logger: createLogger("silent"), memoryOptions: { embedder: new LocalEmbedder(), parsingModels: { vision: stuckVision } } },
+    );
+    try {
+      const image = Buffer.from(await imageWithText("STUCK", { format: "png" })).toString("base64");
+      const response = await fetch(`${server.url}/api/v1/memory/add`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ session_id: "s1", messages: [{ sender_id: "alice", role: "user", timestamp: 1, content: [{ type: "image", base64: image, ext: "png" }] }] }),
+      });
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { request_id: string; error: { code: string; message: string } };
+      expect(body.error.code).toBe("REQUEST_TIMEOUT");
+      expect(body.error.message).toMatch(/request_timeout_ms/);
+      expect(response.headers.get("x-request-id")).toBe(body.request_id);
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    } finally {
+      release();
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 20_000);
 });

@@ -14,6 +14,9 @@ import { createApp } from "./app.js";
 import { instrumentChatModel, instrumentEmbedder, instrumentParsingModels } from "./instrumented-models.js";
 import { ServerMetrics } from "./metrics.js";
 
+/** Time a client gets to send a request's headers (at most the request time limit). */
+const HEADERS_TIMEOUT_MS = 60_000;
+
 export interface StartServerOptions {
   logger?: Logger;
   /** Instances for the Memory (an embedder, a chat model, parsing models), e.g. in tests. */
@@ -92,12 +95,20 @@ export async function startServer(input: MemoryConfigInput, options: StartServer
 
   let draining = false;
   let inFlight = 0;
+  /** Work of requests answered at their time limit that has not finished yet. */
+  const abandoned = new Set<Promise<void>>();
+  const { requestTimeoutMs } = config.server;
   const app = createApp(memory, {
     apiKeys: config.server.apiKeys,
     bodyLimitBytes: config.server.bodyLimitBytes,
     logger,
     metrics,
     draining: () => draining,
+    requestTimeoutMs,
+    onAbandoned: (work) => {
+      abandoned.add(work);
+      void work.then(() => abandoned.delete(work));
+    },
   });
   const server = serve({
     fetch: async (request, env) => {
@@ -110,6 +121,8 @@ export async function startServer(input: MemoryConfigInput, options: StartServer
     },
     hostname: config.server.host,
     port: config.server.port,
+    // Node's own limits on receiving a request (408 past them): the whole request, and its headers.
+    serverOptions: { requestTimeout: requestTimeoutMs, headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs) },
   }) as Server;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -143,7 +156,7 @@ export async function startServer(input: MemoryConfigInput, options: StartServer
       await closed;
       clearInterval(sweep);
       clearTimeout(cut);
-      while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      while ((inFlight > 0 || abandoned.size > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       await memory.close();
       logger.info("server stopped");
     })());

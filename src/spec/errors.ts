@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   "PAYLOAD_TOO_LARGE",
   "INDEX_MISMATCH",
   "STORE_LOCKED",
+  "REQUEST_TIMEOUT",
   "INTERNAL",
 ] as const;
 
@@ -42,6 +43,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorTableRow>> = {
   PAYLOAD_TOO_LARGE: { http: 413, exitCode: 75 },
   INDEX_MISMATCH: { http: 503, exitCode: 76 },
   STORE_LOCKED: { http: 503, exitCode: 77 },
+  REQUEST_TIMEOUT: { http: 503, exitCode: 78 },
   INTERNAL: { http: 500, exitCode: 1 },
 };
 
@@ -155,6 +157,14 @@ export class IndexMismatchError extends OmnimemError {
 /** Another process holds the data root. */
 export class StoreLockedError extends OmnimemError {
   readonly code = "STORE_LOCKED" as const;
+}
+
+/**
+ * The server answered before the request's work finished (`server.request_timeout_ms`): the
+ * connection is freed, but work already under way (an add) may still complete.
+ */
+export class RequestTimeoutError extends OmnimemError {
+  readonly code = "REQUEST_TIMEOUT" as const;
 }
 
 /** A bug or an environment failure we did not anticipate; always carries the cause. */
