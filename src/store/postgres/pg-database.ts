@@ -66,11 +66,14 @@ export class PostgresDatabase {
 
   /** Applies pending migrations (what `omnimem migrate` runs); safe beside running servers. */
   async migrate(): Promise<MigrationReport> {
-    await this.acquire();
+    // A connection of its own, so the report names what this call applied (open() migrates too).
+    const client = await this.dedicatedClient();
     try {
-      return await this.withClient((client) => applyMigrations(client, this.schema));
+      return await applyMigrations(client, this.schema);
+    } catch (error) {
+      throw translate(error);
     } finally {
-      await this.release();
+      await client.end().catch(() => undefined);
     }
   }
 
