@@ -8,7 +8,7 @@ import { defaultParsers } from "./parse/default-parsers.js";
 import { ParserRegistry } from "./parse/registry.js";
 import { parsingModelsFrom, type ParsingModels } from "./providers/multimodal.js";
 import { BoundaryJudge } from "./ingest/boundary-judge.js";
-import { MemoryFormation, type MemoryEvent } from "./ingest/formation.js";
+import { EXTRACTION_PENDING, MemoryFormation, type MemoryEvent } from "./ingest/formation.js";
 import { sha256 } from "./util/hash.js";
 import { KeyedMutex } from "./util/keyed-mutex.js";
 import { MemoryWriter } from "./ingest/memory-writer.js";
@@ -26,7 +26,7 @@ import { validMetadata } from "./ingest/metadata.js";
 import { SearchEngine } from "./search/search-engine.js";
 import { defaultVectorWeight } from "./search/fusion-weights.js";
 import type { Embedder } from "./spec/embedder.js";
-import { IndexMismatchError, InternalError, NotFoundError, ValidationError } from "./spec/errors.js";
+import { CapabilityUnavailableError, IndexMismatchError, InternalError, NotFoundError, ProviderError, ValidationError } from "./spec/errors.js";
 import type { SearchIndex } from "./spec/search-index.js";
 import type {
   HistoryEntry,
@@ -384,6 +384,39 @@ export class Memory {
     const key = { scope: this.scopeOf(options), sessionId: assertSegmentId(options.sessionId, "sessionId") };
     const { events, episodes } = await this.formation.flush(key);
     return { results: events, parts: [], episodes };
+  }
+
+  /**
+   * Extracts again the owner's episodes that were stored verbatim because extraction kept failing
+   * (metadata `extraction: "pending"`, see README): each becomes an extracted episode with its
+   * facts. One the model fails on again stays as it is and is listed in `failed`.
+   */
+  async reextract(options: OwnerOptions = {}): Promise<{ results: AddResultEvent[]; episodes: string[]; failed: { id: string; error: string }[] }> {
+    this.requireReady();
+    if (this.llm === undefined) throw new CapabilityUnavailableError("re-extraction needs an extraction LLM: set [llm]");
+    const owner = withOwnerFromFilters(options);
+    const scope = this.scopeOf(owner);
+    const filter = narrowing(owner, { AND: [{ kind: "episode" }, { ...EXTRACTION_PENDING }] });
+    // Listed first: each re-extraction removes its episode from the filter, which would shift pages.
+    const marked: MemoryRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.list({ scope, filter, limit: DELETE_BATCH, ...(cursor === undefined ? {} : { cursor }) });
+      marked.push(...page.records);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    const done: { results: AddResultEvent[]; episodes: string[]; failed: { id: string; error: string }[] } = { results: [], episodes: [], failed: [] };
+    for (const episode of marked.reverse()) {
+      try {
+        const { events, episodes } = await this.formation.reextract(episode);
+        done.results.push(...events);
+        done.episodes.push(...episodes);
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        done.failed.push({ id: episode.id, error: error.message });
+      }
+    }
+    return done;
   }
 
   /** The turns a session has buffered and not yet made into an episode, oldest first (parsed text only). */

@@ -179,4 +179,48 @@ describe("an extraction model whose output stays unusable", () => {
     expect(episode.metadata).toMatchObject({ extraction: "pending" });
     expect(found.body.data.unprocessed_messages ?? []).toEqual([]);
   });
+
+  it("reextract() turns the marked episode into an extracted one with its facts, once the model answers well", async () => {
+    await memory.add(turns, { ...session, flush: false, metadata: { source: "car-chat" } });
+    await flushError();
+    await flushError();
+    const [id] = (await memory.flush(session)).episodes;
+
+    // Still failing: the episode stays as it is, and is reported.
+    const again = await memory.reextract({ userId: "alice" });
+    expect(again.failed.map((failure) => failure.id)).toEqual([id]);
+    expect((await memory.get(id!))?.metadata).toEqual({ source: "car-chat", extraction: "pending" });
+
+    server.chat.setDefault((body: ChatRequestBody) =>
+      schemaNameOf(body) === "episode_extraction"
+        ? JSON.stringify({
+            subject: "Dolomites road trip",
+            summary: "Alice drives to the Dolomites in August.",
+            narrative: "Alice is driving to the Dolomites in August: Passo Giau first, then a hut near Cortina.",
+            facts: [{ text: "Alice drives to the Dolomites in August 2026", time: "2026-08-01" }],
+          })
+        : JSON.stringify({ operations: [] }),
+    );
+    const prompted = server.chatRequests().length;
+    const done = await memory.reextract({ userId: "alice" });
+    expect(done.failed).toEqual([]);
+    expect(done.episodes).toEqual([id]);
+    expect(done.results.map((event) => [event.kind, event.event])).toEqual([
+      ["episode", "UPDATE"],
+      ["fact", "ADD"],
+    ]);
+    // The model saw the turns as they were said.
+    const userPrompt = JSON.stringify(server.chatRequests()[prompted]!.messages);
+    expect(userPrompt).toContain("alice (user): We are driving to the Dolomites in August");
+    expect(userPrompt).toContain("assistant (assistant): Lovely! Which pass first?");
+
+    const episode = await memory.get(id!);
+    expect(episode).toMatchObject({ memory: "Alice is driving to the Dolomites in August: Passo Giau first, then a hut near Cortina.", subject: "Dolomites road trip" });
+    expect(episode!.metadata).toEqual({ source: "car-chat" });
+    const facts = await memory.getAll({ userId: "alice", filters: { kind: "fact" } });
+    expect(facts.results.map((fact) => [fact.memory, fact.sources])).toEqual([["Alice drives to the Dolomites in August 2026", [id]]]);
+    expect((await memory.history(id!)).map((entry) => entry.action)).toEqual(["ADD", "UPDATE"]);
+    // Nothing is marked any more: a second run does nothing.
+    expect(await memory.reextract({ userId: "alice" })).toEqual({ results: [], episodes: [], failed: [] });
+  });
 });

@@ -7,7 +7,8 @@ import type { StructuredModel } from "../spec/llm.js";
 import type { MemoryStore, RecordChange } from "../spec/memory-store.js";
 import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../spec/session-buffer.js";
 import type { MemoryRecord } from "../spec/types.js";
-import { ProviderError } from "../spec/errors.js";
+import { CapabilityUnavailableError, ProviderError } from "../spec/errors.js";
+import { turnsFromVerbatim, verbatimText } from "../extract/verbatim.js";
 import { sha256 } from "../util/hash.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { type BoundaryRules, overHardLimit, startsNewEpisode } from "./boundary.js";
@@ -111,6 +112,40 @@ export class MemoryFormation {
     return this.ingest(key, [], context, true);
   }
 
+  /**
+   * Extracts an episode that was stored verbatim because its extraction failed (metadata
+   * `extraction: "pending"`): it becomes the extracted episode (same id, the verbatim text kept
+   * in its history) and its facts are reconciled with the owner's. Throws when the model fails
+   * again; the episode then stays as it was, marked. An episode no longer marked is left alone.
+   */
+  async reextract(episode: MemoryRecord): Promise<FormationResult> {
+    const { llm, store, writer } = this.options;
+    if (llm === undefined) throw new CapabilityUnavailableError("re-extraction needs an extraction LLM: set [llm]");
+    const key: SessionKey = { scope: episode.scope, sessionId: episode.sessionId ?? `episode-${episode.id}` };
+    return this.sessionLocks.run(sessionLockKey(key), async () => {
+      const current = await store.get(episode.id);
+      if (current === undefined || current.kind !== "episode" || current.metadata.extraction !== EXTRACTION_PENDING.extraction) {
+        return { events: [], episodes: [] };
+      }
+      const { extraction: _mark, ...metadata } = current.metadata;
+      const context: SessionContext = { metadata, ...ownerIds(current) };
+      const turns = turnsFromVerbatim(current.text, current.timestamp, current.id);
+      const extracted = await this.runExtraction(llm, key, turns, context, current);
+      const updated: MemoryRecord = {
+        ...current,
+        text: extracted.narrative,
+        subject: extracted.subject,
+        summary: extracted.summary,
+        metadata,
+        hash: sha256(extracted.narrative),
+        updatedAt: Math.max(Date.now(), current.updatedAt + 1),
+      };
+      await writer.write([{ op: "update", record: updated }, ...extracted.changes]);
+      const event: MemoryEvent = { id: current.id, memory: updated.text, event: "UPDATE", previousMemory: current.text, kind: "episode" };
+      return { events: [event, ...extracted.events], episodes: [current.id] };
+    });
+  }
+
   private extract(
     llm: NonNullable<MemoryFormationOptions["llm"]>,
     key: SessionKey,
@@ -118,17 +153,26 @@ export class MemoryFormation {
     context: SessionContext,
     episode: MemoryRecord,
   ): Promise<Extraction | undefined> {
-    return extractOrGiveUp(llm, this.options.buffer, this.options.logger, key, async () => {
-      const owner = `${key.scope.ownerType} ${key.scope.ownerId}`;
-      const { value } = await llm.model.generateJson({
-        schema: extractionSchema,
-        schemaName: "episode_extraction",
-        ...extractionPrompt(turns, owner, this.options.customInstructions),
-      });
-      const facts = value.facts.map((fact) => ({ text: fact.text, timestamp: parseTime(fact.time) ?? episode.timestamp }));
-      const reconciled = await llm.reconciler.reconcile(key.scope, facts, { ...context, sessionId: key.sessionId, episodeId: episode.id });
-      return { narrative: value.narrative, subject: value.subject, summary: value.summary, ...reconciled };
+    return extractOrGiveUp(llm, this.options.buffer, this.options.logger, key, () => this.runExtraction(llm, key, turns, context, episode));
+  }
+
+  /** One extraction call and the reconciliation of its facts; nothing is written. */
+  private async runExtraction(
+    llm: NonNullable<MemoryFormationOptions["llm"]>,
+    key: SessionKey,
+    turns: readonly BufferedTurn[],
+    context: SessionContext,
+    episode: MemoryRecord,
+  ): Promise<Extraction> {
+    const owner = `${key.scope.ownerType} ${key.scope.ownerId}`;
+    const { value } = await llm.model.generateJson({
+      schema: extractionSchema,
+      schemaName: "episode_extraction",
+      ...extractionPrompt(turns, owner, this.options.customInstructions),
     });
+    const facts = value.facts.map((fact) => ({ text: fact.text, timestamp: parseTime(fact.time) ?? episode.timestamp }));
+    const reconciled = await llm.reconciler.reconcile(key.scope, facts, { ...context, sessionId: key.sessionId, episodeId: episode.id });
+    return { narrative: value.narrative, subject: value.subject, summary: value.summary, ...reconciled };
   }
 
   private collect(into: FormationResult, from: FormationResult): void {
@@ -219,11 +263,6 @@ interface Extraction {
   summary: string;
   changes: RecordChange[];
   events: MemoryEvent[];
-}
-
-/** How local mode (and an extraction given up on) writes turns as an episode's text. */
-export function verbatimText(turns: readonly BufferedTurn[]): string {
-  return turns.map((turn) => `${turn.senderId ?? turn.role} (${turn.role}): ${turn.text}`).join("\n");
 }
 
 export function sessionLockKey(key: SessionKey): string {
