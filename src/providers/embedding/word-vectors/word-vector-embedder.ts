@@ -1,6 +1,5 @@
 import type { Embedder } from "../../../spec/embedder.js";
 import { words } from "../../../text/tokenize.js";
-import { addHashedFeature } from "../feature-hash.js";
 import { loadCompactTable } from "./compact-cache.js";
 import type { CompactTable } from "./compact-table.js";
 import { locateWinkPackage, WINK_PACKAGE, type WordVectorSource } from "./wink-source.js";
@@ -20,6 +19,25 @@ const DEFAULT_VOCABULARY = 100_000;
 /** Within an unknown word's hashed part: the whole word, then its character trigrams (typos, variants). */
 const UNKNOWN_WORD_WEIGHT = 1;
 const UNKNOWN_TRIGRAMS_WEIGHT = 0.5;
+
+const WORD_SEED = 0x811c9dc5;
+const TRIGRAM_SEED = 0x9747b28c;
+const START = 0x3c; // "<"
+const END = 0x3e; // ">"
+
+/** FNV-1a over `text[from, to)`, optionally framed by "<" and ">": a feature's hash without building it. */
+function hashRange(text: string, from: number, to: number, seed: number, start: boolean, end: boolean): number {
+  let hash = seed;
+  if (start) hash = Math.imul(hash ^ START, 0x01000193);
+  for (let i = from; i < to; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  if (end) hash = Math.imul(hash ^ END, 0x01000193);
+  return hash >>> 0;
+}
+
+/** The sign from the high bit, the slot from the rest: collisions cancel on average. */
+function addToSlot(part: Float32Array, hash: number, weight: number): void {
+  part[(hash & 0x7fffffff) % part.length]! += hash & 0x80000000 ? -weight : weight;
+}
 
 /** Contractions the tokenizer would split into fragments ("didn" + "t") spelled out as their words. */
 const CONTRACTIONS: ReadonlyArray<[RegExp, string]> = [
@@ -61,6 +79,7 @@ export class WordVectorEmbedder implements Embedder {
   private table: CompactTable | undefined;
   private wordRows = new Map<string, number>();
   private semanticDimensions = 0;
+  private readonly unknownScratch = new Float32Array(UNKNOWN_WORD_DIMENSIONS);
   /** Where the compact table was read from, and whether this process prepared it (for reports). */
   cacheFile: string | undefined;
   preparedNow = false;
@@ -129,12 +148,21 @@ export class WordVectorEmbedder implements Embedder {
     return undefined;
   }
 
+  /**
+   * An unknown word's part: its hash and its character trigrams (with "<" and ">" at the ends)
+   * hashed into the extra dimensions, scaled to the length of a rare known word's row. Hashes
+   * are computed over the characters in place: no strings are built per feature.
+   */
   private addUnknown(vector: Float32Array, token: string, length: number): void {
-    const part = new Float32Array(UNKNOWN_WORD_DIMENSIONS);
-    addHashedFeature(part, `w:${token}`, UNKNOWN_WORD_WEIGHT);
-    const padded = `<${token}>`;
-    const trigrams = Math.max(1, padded.length - 2);
-    for (let j = 0; j + 3 <= padded.length; j++) addHashedFeature(part, `c:${padded.slice(j, j + 3)}`, UNKNOWN_TRIGRAMS_WEIGHT / Math.sqrt(trigrams));
+    const part = this.unknownScratch.fill(0);
+    addToSlot(part, hashRange(token, 0, token.length, WORD_SEED, false, false), UNKNOWN_WORD_WEIGHT);
+    const padded = token.length + 2;
+    const trigramWeight = UNKNOWN_TRIGRAMS_WEIGHT / Math.sqrt(Math.max(1, padded - 2));
+    for (let start = -1; start + 3 <= token.length + 1; start++) {
+      const from = Math.max(0, start);
+      const to = Math.min(token.length, start + 3);
+      addToSlot(part, hashRange(token, from, to, TRIGRAM_SEED, start < 0, start + 3 > token.length), trigramWeight);
+    }
     let norm = 0;
     for (const value of part) norm += value * value;
     if (norm === 0) return;
