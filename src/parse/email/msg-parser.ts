@@ -9,6 +9,7 @@
 import msgReaderModule, { type FieldsData } from "@kenjiuno/msgreader";
 import iconv from "iconv-lite";
 
+import { readCfbDirectory } from "../../content/cfb.js";
 import { UnsupportedFormatError } from "../../spec/errors.js";
 import type { ParseContext, ParseInput, ParseOutput, Parser } from "../../spec/parser.js";
 import { decodeHtmlBytes } from "../html/html-to-markdown.js";
@@ -52,7 +53,8 @@ export function decodeMsg(bytes: Uint8Array): EmailContent {
   let opened = openMsg(buffer, undefined);
   const codePage = messageCodePage(opened.fields);
   const encoding = codePage === undefined ? undefined : encodingOfCodePage(codePage);
-  if (encoding !== undefined && encoding !== "utf16le") {
+  // Unicode messages carry a code page too; only PT_STRING8 streams need the second reading.
+  if (encoding !== undefined && encoding !== "utf16le" && hasString8Streams(bytes)) {
     try {
       opened = openMsg(buffer, encoding);
     } catch {
@@ -61,6 +63,13 @@ export function decodeMsg(bytes: Uint8Array): EmailContent {
   }
   const { reader, fields } = opened;
   return mapMsgFields(fields, (attachment) => reader.getAttachment(attachment));
+}
+
+/** Whether any storage holds a PT_STRING8 property stream (`__substg1.0_XXXX001E`). */
+function hasString8Streams(bytes: Uint8Array): boolean {
+  const directory = readCfbDirectory(bytes);
+  // An unreadable directory: let the second reading decide.
+  return directory === undefined || directory.some((entry) => /^__substg1\.0_[0-9a-f]{4}001e$/i.test(entry.name));
 }
 
 function openMsg(buffer: ArrayBuffer, ansiEncoding: string | undefined): { reader: InstanceType<MsgReaderClass>; fields: FieldsData } {
