@@ -29,8 +29,9 @@ beforeAll(async () => {
     OMNIMEM_MULTIMODAL__MAX_CONCURRENCY: "1",
     OMNIMEM_MULTIMODAL__FILE_URI_ALLOW_DIRS: JSON.stringify([uploads]),
     OMNIMEM_MULTIMODAL__MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES),
-  });
-}, 60_000);
+    // Starting (tsx compiling the sources) is slow on a loaded machine; listening is not what is tested here.
+  }, [], 90_000);
+}, 120_000);
 
 afterAll(async () => {
   const exit = await serve?.stop();
