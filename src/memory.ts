@@ -42,7 +42,8 @@ import { assertMemoryId, assertSegmentId, newMemoryId } from "./store/ids.js";
 import { EmbeddedStore } from "./store/embedded/embedded-store.js";
 import { recordMatchesOwner } from "./store/owner-match.js";
 import type { ListSortField, OwnerMatch } from "./spec/memory-store.js";
-import { LanceIndex, recordedIndexIdentity } from "./store/embedded/lance-index.js";
+import { LanceIndex } from "./store/embedded/lance-index.js";
+import { indexDirectory, recordedIndexIdentity } from "./store/embedded/index-identity.js";
 import { pendingIndexRecords } from "./store/embedded/pending-records.js";
 import { PendingAwareIndex, PendingVectors } from "./store/pending-aware-index.js";
 
@@ -758,10 +759,6 @@ export interface EmbedderInfo {
   dimensions: number;
   /** For a local embedder: named in the config, kept from the root's index, or the default of a new root. */
   chosenBy?: LocalEmbedderChoice["reason"];
-}
-
-function indexDirectory(root: string): string {
-  return join(root, ".index", "lance");
 }
 
 /** Mem0 callers often name the user only in `filters: { user_id }`; that names the owner too. */

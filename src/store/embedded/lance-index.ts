@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import "./lance-log-level.js";
@@ -10,10 +9,10 @@ import type { EmbeddingIdentity, IndexDocument, IndexHit, IndexQuery, SearchInde
 import type { MemoryRecord } from "../../spec/types.js";
 import { metadataPairs, scopeKey, sqlString, whereClause } from "../../search/filters.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
+import { IDENTITY_FILE } from "./index-identity.js";
 import { isVerbatimTurn, SEARCH_TEXT_SQL, searchText } from "./search-text.js";
 
 const TABLE = "memories";
-const IDENTITY_FILE = "omnimem-index.json";
 /** Bumped when the table's columns change: an index of another layout must be rebuilt. */
 const LAYOUT = 4;
 /** Layout 3 lacks `search_text`; it is added in place on open (no reindex, no re-embedding). */
@@ -431,19 +430,6 @@ export function recordToRow(record: MemoryRecord, vector: Float32Array, previous
     meta_kv: metadataPairs(record.metadata),
     vector: Array.from(vector),
   };
-}
-
-/**
- * The embedding model and dimension an index folder was built with, read synchronously (the
- * embedder is chosen before anything opens): undefined when there is no index there yet.
- */
-export function recordedIndexIdentity(directory: string): EmbeddingIdentity | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(join(directory, IDENTITY_FILE), "utf8")) as Partial<EmbeddingIdentity>;
-    return typeof parsed.model === "string" && typeof parsed.dimensions === "number" ? { model: parsed.model, dimensions: parsed.dimensions } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function schemaFor(dimensions: number): Schema {
