@@ -34,6 +34,8 @@ Usage: omnimem <command> [options]
   export [--format jsonl|markdown] [--out path] [--user u | --agent a] [--kind k] [--force]
                                      JSONL to stdout or a file; markdown: the log files into a folder
   reindex                            rebuild the catalog and the search index from the markdown files
+  migrate [postgres://...]           apply the PostgreSQL backend's pending schema steps (URL: argument or
+                                     $OMNIMEM_STORE__URL; servers also apply them at start)
   doctor                             check capabilities, model endpoints, tools, disk and consistency
 
 Options for every command:

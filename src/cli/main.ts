@@ -55,6 +55,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const { mcpCommand } = await import("./commands/mcp.js");
       return mcpCommand(resolve(values).input, values);
     }
+    case "migrate": {
+      const { migrateCommand } = await import("./commands/migrate.js");
+      return migrateCommand({ url: rest[0] }, output);
+    }
     default:
       return withMemory(resolve(values).input, (memory) => runMemoryCommand(command, memory, values, rest, output));
   }
