@@ -2,11 +2,12 @@ import JSZip from "jszip";
 import { describe, expect, it } from "vitest";
 
 import { epubWithChapters } from "../../../test/support/fixtures/epub.js";
-import { recordingContext } from "../../../test/support/fixtures/documents.js";
+import { pptxWithSlides, recordingContext } from "../../../test/support/fixtures/documents.js";
 import { sniff } from "../../content/sniff.js";
 import { FileSizeError, UnsupportedFormatError } from "../../spec/errors.js";
 import type { ParseInput } from "../../spec/parser.js";
 import { defaultParsers } from "../default-parsers.js";
+import { OfficeParser } from "../office/office-parser.js";
 import { ParserRegistry } from "../registry.js";
 import { EpubParser } from "./epub-parser.js";
 
@@ -22,6 +23,21 @@ const CHAPTERS = [
   { title: "The Letter", paragraphs: ["In 1952 a letter arrived from Lisbon."] },
   { title: "Homecoming", paragraphs: ["She sailed home on the Santa Maria."] },
 ];
+
+/** Overwrites the start of one entry's compressed data, as a damaged download does. */
+function damageEntry(bytes: Uint8Array, name: string): Uint8Array {
+  const damaged = new Uint8Array(bytes);
+  const view = new DataView(damaged.buffer);
+  for (let offset = 0; offset + 30 < damaged.length; offset++) {
+    if (view.getUint32(offset, true) !== 0x04034b50) continue;
+    const nameLength = view.getUint16(offset + 26, true);
+    const extraLength = view.getUint16(offset + 28, true);
+    if (Buffer.from(damaged.subarray(offset + 30, offset + 30 + nameLength)).toString("utf8") !== name) continue;
+    damaged.fill(0xff, offset + 30 + nameLength + extraLength, offset + 30 + nameLength + extraLength + 20);
+    return damaged;
+  }
+  throw new Error(`no entry ${name}`);
+}
 
 describe("EpubParser", () => {
   it("reads the linear spine chapters in spine order as markdown, under the book's title", async () => {
@@ -78,6 +94,21 @@ describe("EpubParser", () => {
     const { context } = recordingContext({ limits: { maxHtmlBytes: 10_000 } });
     const error = await new EpubParser().parse(input(bytes), context).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(FileSizeError);
+  });
+
+  it("answers a damaged entry with UNSUPPORTED_FORMAT in our words, not JSZip's (epub and pptx)", async () => {
+    const { context } = recordingContext();
+    const epub = damageEntry(await epubWithChapters("Damaged", [{ title: "One", paragraphs: ["x".repeat(400)] }]), "OEBPS/text/part z.xhtml");
+    const epubError = await new EpubParser().parse(input(epub), context).catch((caught: unknown) => caught);
+    expect(epubError).toBeInstanceOf(UnsupportedFormatError);
+    expect((epubError as Error).message).toBe("The package's entry OEBPS/text/part z.xhtml is damaged (truncated or corrupt)");
+
+    const pptx = damageEntry(await pptxWithSlides([{ title: "A slide with enough text to deflate", bullets: ["one", "two"] }]), "ppt/slides/slide1.xml");
+    const pptxError = await new OfficeParser({ sofficePath: null })
+      .parse({ bytes: pptx, format: { format: "pptx", mediaType: "application/vnd.openxmlformats-officedocument.presentationml.presentation", modality: "doc" } }, context)
+      .catch((caught: unknown) => caught);
+    expect(pptxError).toBeInstanceOf(UnsupportedFormatError);
+    expect((pptxError as Error).message).not.toMatch(/Bug|mismatch|crc32/i);
   });
 
   it("refuses a zip without a container as UNSUPPORTED_FORMAT, and skips hrefs that leave the book", async () => {

@@ -10,7 +10,7 @@ import path from "node:path";
 import { FileSizeError, UnsupportedFormatError } from "../../spec/errors.js";
 import type { ParseContext, ParseInput, ParseOutput, Parser } from "../../spec/parser.js";
 import { decodeHtmlBytes, htmlToMarkdown } from "../html/html-to-markdown.js";
-import { decodeXmlEntities, openZipPackage, tidyText, xmlAttribute } from "../office/zip-package.js";
+import { decodeXmlEntities, openZipPackage, readZipBytes, tidyText, xmlAttribute } from "../office/zip-package.js";
 
 export const EPUB_FORMATS = ["epub"] as const;
 
@@ -35,9 +35,8 @@ export class EpubParser implements Parser {
 export async function extractEpubMarkdown(bytes: Uint8Array, maxChapterBytes: number): Promise<string> {
   const zip = await openZipPackage(bytes, "epub");
   const readBytes = async (entryPath: string): Promise<Uint8Array | undefined> => {
-    const entry = zip.file(entryPath);
-    if (entry === null) return undefined;
-    const content = await entry.async("uint8array");
+    const content = await readZipBytes(zip, entryPath);
+    if (content === undefined) return undefined;
     if (content.length > maxChapterBytes) {
       throw new FileSizeError(`The epub entry ${entryPath} is ${content.length} bytes, over the ${maxChapterBytes}-byte limit`, {
         details: { entry: entryPath, bytes: content.length, maxHtmlBytes: maxChapterBytes },

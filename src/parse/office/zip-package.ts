@@ -84,8 +84,22 @@ export async function openZipPackage(bytes: Uint8Array, what: string, limits: Zi
 
 /** An entry's text, or undefined when the package has no such entry. */
 export async function readZipText(zip: JSZip, entryPath: string): Promise<string | undefined> {
+  const bytes = await readZipBytes(zip, entryPath);
+  return bytes === undefined ? undefined : new TextDecoder("utf-8").decode(bytes);
+}
+
+/** An entry's bytes, or undefined when the package has no such entry; a damaged entry is UnsupportedFormatError, not JSZip's own error. */
+export async function readZipBytes(zip: JSZip, entryPath: string): Promise<Uint8Array | undefined> {
   const entry = zip.file(entryPath);
-  return entry === null ? undefined : entry.async("string");
+  if (entry === null) return undefined;
+  try {
+    return await entry.async("uint8array");
+  } catch (error) {
+    throw new UnsupportedFormatError(`The package's entry ${entryPath} is damaged (truncated or corrupt)`, {
+      cause: error,
+      details: { entry: entryPath, reason: "corrupt" },
+    });
+  }
 }
 
 const NAMED_ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
