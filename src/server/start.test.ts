@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -87,6 +88,20 @@ describe("request time limit", () => {
       expect(body.error.message).toMatch(/request_timeout_ms/);
       expect(response.headers.get("x-request-id")).toBe(body.request_id);
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
+
+      // A client that sends half a body and then nothing is answered at the limit too.
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(server.port, "127.0.0.1", () => {
+          socket.write(`POST /api/v1/memory/add HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"session_id":`);
+        });
+        let received = "";
+        socket.setEncoding("utf8").on("data", (chunk: string) => (received += chunk));
+        socket.on("end", () => resolve(received));
+        socket.on("close", () => resolve(received));
+        socket.on("error", reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 503/);
+      expect(answer).toContain("REQUEST_TIMEOUT");
     } finally {
       release();
       await server.close();
