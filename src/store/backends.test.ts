@@ -5,7 +5,7 @@
  * (.ci/postgres.sh starts Debian's; without pgvector its vector tests skip, saying so).
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, describe } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeTempRoot, removeTempRoot } from "../../test/support/temp-root.js";
 import {
   REAL_PG_URL,
@@ -16,8 +16,10 @@ import {
   serverHasVector,
   type PostgresTarget,
 } from "../../test/support/postgres-targets.js";
+import { MemoryWriter } from "../ingest/memory-writer.js";
 import { ParseCache as SqliteParseCache } from "../ingest/parse-cache.js";
-import { describeMemoryStoreConformance, type ConformanceFactory } from "./conformance.suite.js";
+import { LocalEmbedder } from "../providers/embedding/local-embedder.js";
+import { describeMemoryStoreConformance, makeRecord, type ConformanceFactory } from "./conformance.suite.js";
 import { describeSearchIndexConformance, type SearchIndexConformanceFactory } from "./search-index.suite.js";
 import {
   describeParseCacheConformance,
@@ -136,3 +138,60 @@ for (const backend of [embedded, postgres(pglite), postgres(realPostgres)]) {
     describeParseCacheConformance(backend.name, backend.parseCache);
   });
 }
+
+describe("PostgreSQL backend on PGlite + pgvector: the write path and recovery", () => {
+  const embedder = new LocalEmbedder({ dimensions: 64 });
+  const identity = { model: embedder.model, dimensions: 64 };
+  const alice = { appId: "default", projectId: "default", ownerType: "user" as const, ownerId: "alice" };
+  let backend: PostgresBackend;
+
+  beforeEach(async () => {
+    backend = new PostgresBackend({ url: pglite.url(), schema: freshSchema(), poolSize: pglite.poolSize });
+    await backend.store.open();
+    await backend.index.open(identity);
+  });
+  afterEach(async () => {
+    await backend.index.close();
+    await backend.store.close();
+    await dropSchema(pglite.url(), backend.database.schema);
+  });
+
+  it("takes Memory's write path unchanged (MemoryWriter: store, then index) and owes nothing after it", async () => {
+    const writer = new MemoryWriter(backend.store, backend.index, embedder);
+    const record = makeRecord(alice, "The offsite is in Lisbon in September");
+    const history = await writer.write([{ op: "add", record }]);
+    expect(history.map((entry) => entry.action)).toEqual(["ADD"]);
+    expect((await backend.index.keyword("Lisbon offsite", { scope: alice, limit: 5 })).map((hit) => hit.id)).toEqual([record.id]);
+    expect((await backend.index.vector(embedder.embedOne(record.text), { scope: alice, limit: 1 }))[0]?.id).toBe(record.id);
+    expect(await backend.store.pendingIndexJobs(10)).toEqual([]);
+    await writer.write([{ op: "delete", id: record.id }]);
+    expect(await backend.index.keyword("Lisbon", { scope: alice, limit: 5 })).toEqual([]);
+    await writer.close();
+  });
+
+  it("re-embeds at start a memory whose process died between the store and the index", async () => {
+    const record = makeRecord(alice, "Marta prefers window seats on long flights");
+    await backend.store.apply([{ op: "add", record }]);
+    // No index step: the process died here. Keyword search already finds the row...
+    expect((await backend.index.keyword("window seats", { scope: alice, limit: 5 })).map((hit) => hit.id)).toEqual([record.id]);
+    expect(await backend.index.vector(embedder.embedOne(record.text), { scope: alice, limit: 5 })).toEqual([]);
+    // ...and the store names it as owed, so the next start's replay embeds it.
+    expect(await backend.store.pendingIndexJobs(10)).toEqual([{ seq: expect.any(Number), memoryId: record.id, op: "upsert" }]);
+    const writer = new MemoryWriter(backend.store, backend.index, embedder);
+    expect(await writer.replay()).toBe(1);
+    expect((await backend.index.vector(embedder.embedOne(record.text), { scope: alice, limit: 1 }))[0]?.id).toBe(record.id);
+    expect(await backend.store.pendingIndexJobs(10)).toEqual([]);
+    await writer.close();
+  });
+
+  it("has an HNSW index whose operator class serves the cosine ordering vector search uses", async () => {
+    const plan = await backend.database.transaction(async (client) => {
+      // A handful of rows never make the planner prefer an index on its own: rule out the scan.
+      await client.query("SET LOCAL enable_seqscan = off");
+      const probe = `[${Array.from(embedder.embedOne("probe")).join(",")}]`;
+      const { rows } = await client.query<{ "QUERY PLAN": string }>("EXPLAIN SELECT id FROM memories ORDER BY embedding <=> $1::vector LIMIT 5", [probe]);
+      return rows.map((row) => row["QUERY PLAN"]).join("\n");
+    });
+    expect(plan).toContain("Index Scan using memories_embedding_hnsw");
+  });
+});
