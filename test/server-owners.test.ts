@@ -55,6 +55,7 @@ describe("by-id routes check the owner", () => {
     expect(historyBefore.history.map((row: { action: string }) => row.action)).toEqual(["ADD"]);
 
     for (const [route, extra] of [
+      ["get", {}],
       ["update", { text: "Alice was here" }],
       ["history", {}],
       ["delete", {}],
@@ -77,7 +78,11 @@ describe("by-id routes check the owner", () => {
     expect(listed.body.data.episodes.find((episode: { id: string }) => episode.id === id)?.episode).toContain("Bob's locker code is 4711");
     expect((await post("history", { memory_id: id, user_id: "bob" })).body.data).toEqual(historyBefore);
 
-    // Bob himself reaches it, by owner-checked update, history and delete.
+    // Bob himself reaches it, by owner-checked get, update, history and delete.
+    const read = await post("get", { memory_id: id, user_id: "bob" });
+    expect(read.body.data).toMatchObject({ total_count: 1, count: 1, facts: [], episodes: [{ id, user_id: "bob" }] });
+    expect((await post("get", { memory_id: id, user_id: "bob", memory_type: "fact" })).status).toBe(404);
+    expect((await post("get", { memory_id: id, page: 2 })).status).toBe(422);
     const updated = await post("update", { memory_id: id, user_id: "bob", text: "Bob's locker code is 1234" });
     expect(updated.status).toBe(200);
     expect(updated.body.data).toMatchObject({ id, episode: "Bob's locker code is 1234", user_id: "bob" });
@@ -90,6 +95,7 @@ describe("by-id routes check the owner", () => {
   it("a key confined to one app gets 404, not 403, for a memory of another app, and reaches its own without naming the app", async () => {
     const outside = await addBobsMemory("Bob's default-app memory");
     for (const [route, extra] of [
+      ["get", {}],
       ["update", { text: "changed by team a" }],
       ["history", {}],
       ["delete", {}],
@@ -103,6 +109,7 @@ describe("by-id routes check the owner", () => {
     expect(own.status, JSON.stringify(own.body)).toBe(200);
     const ownId = own.body.data.memories[0].id as string;
     expect((await post("update", { memory_id: ownId, text: "Team A's whiteboard is in room 5" }, team)).body.data).toMatchObject({ app_id: "team-a" });
+    expect((await post("get", { memory_id: ownId }, team)).body.data.episodes[0]).toMatchObject({ id: ownId, app_id: "team-a" });
     expect((await post("history", { memory_id: ownId, user_id: "bob" }, team)).body.data.history).toHaveLength(2);
     // The full key names the app; without it the default app is meant.
     expect((await post("history", { memory_id: ownId })).status).toBe(404);

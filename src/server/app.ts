@@ -275,6 +275,19 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
 
     app.post(route("get"), async (c) => {
       const body = parseBody(getRequestSchema, await readJson(c));
+      if (body.memory_id !== undefined) {
+        const item = await memory.get(body.memory_id, byIdOwner(c, body));
+        if (item === null || (body.memory_type !== undefined && item.kind !== body.memory_type)) {
+          throw new NotFoundError(`memory ${body.memory_id} not found`, { details: { id: body.memory_id } });
+        }
+        const one: GetResponse = {
+          episodes: item.kind === "episode" ? [episodeWire(item)] : [],
+          facts: item.kind === "fact" ? [factWire(item)] : [],
+          total_count: 1,
+          count: 1,
+        };
+        return success(c, one);
+      }
       const scope = scopeOf(c, body);
       const owner = ownerOf(body)!;
       const filters = combineFilters(body.filters as SearchFilter | null | undefined, body.memory_type === undefined ? undefined : { kind: body.memory_type });

@@ -112,8 +112,13 @@ export const getRequestSchema = z
     sort_by: z.enum(["timestamp", "created_at", "updated_at"]).optional(),
     sort_order: z.enum(["asc", "desc"]).optional(),
     filters: filtersSchema.nullish(),
+    memory_id: memoryId.optional().describe("Read this one memory (only the named owner's, when one is named); 404 when there is none the caller may reach."),
   })
-  .refine(ownerRequired, OWNER_REQUIRED);
+  .refine((value) => value.memory_id !== undefined || ownerRequired(value), OWNER_REQUIRED)
+  .refine(
+    (value) => value.memory_id === undefined || [value.page, value.page_size, value.sort_by, value.sort_order, value.filters].every((field) => field === undefined),
+    { message: "memory_id reads one memory: page, page_size, sort_by, sort_order and filters do not apply", path: ["memory_id"] },
+  );
 
 /** By-id routes: with user_id / agent_id, only that owner's memory is found (another owner's is 404 as an unknown id). */
 const byIdOwnerFields = {

@@ -211,6 +211,11 @@ export interface SearchResponse {
 }
 
 export interface GetRequest extends ScopeFields, OwnerFields {
+  /**
+   * One memory by id instead of a list (owner optional; when named, only that owner's): the
+   * answer holds it, or the call is 404 NOT_FOUND as for any memory the caller may not reach.
+   */
+  memory_id?: string;
   /** Unset: both kinds. */
   memory_type?: "episode" | "fact";
   page?: number;
