@@ -1,9 +1,6 @@
 /**
- * Retrieval quality on LongMemEval and LoCoMo, through the public Memory API.
- *
- *   npx tsx bench/retrieval.ts [--longmemeval FILE|none] [--locomo FILE|none] [--questions N]
- *     [--conversations N] [--methods keyword,vector,hybrid] [--quick] [--out PREFIX]
- *     [--label TEXT] [--compare BEFORE.json] [--root DIR]
+ * Retrieval quality on LongMemEval and LoCoMo, through the public Memory API
+ * (`npx tsx bench/retrieval.ts --help` lists the options).
  *
  * Stores each LongMemEval haystack (user turns) and each LoCoMo conversation in a scope of
  * its own with `infer: false`, searches every question with each method and scores the
@@ -25,6 +22,10 @@ import type { RetrievalRun } from "./retrieval/results.js";
 import { runLongMemEval } from "./retrieval/run-longmemeval.js";
 import { runLocomo } from "./retrieval/run-locomo.js";
 import { commandLine } from "./command-line.js";
+import { OpenAICompatibleEmbedder } from "../src/providers/embedding/openai-embedder.js";
+import type { MemoryOptions } from "../src/index.js";
+import { CachingEmbedder } from "./retrieval/embedding-cache.js";
+import { defaultFusion, defaultVectorWeight } from "../src/search/fusion-weights.js";
 
 const REPOSITORY = join(import.meta.dirname, "..");
 const SHARED_DATA = join(REPOSITORY, "..", "shared", "data");
@@ -32,6 +33,40 @@ const REPORTS = join(import.meta.dirname, "reports");
 const QUICK_QUESTIONS = 10;
 const QUICK_CONVERSATIONS = 1;
 const METHODS: SearchMethod[] = ["keyword", "vector", "hybrid"];
+const EMBEDDING_CACHE = join(import.meta.dirname, ".data", "embeddings");
+
+const HELP = `Retrieval quality on LongMemEval and LoCoMo through omnimem's Memory API.
+
+  npx tsx bench/retrieval.ts [options]
+
+Data (the dev samples in ../shared/data when present):
+  --longmemeval FILE|none   LongMemEval file (S, M or oracle layout; .json or .json.gz)
+  --locomo FILE|none        LoCoMo file (locomo10.json layout; .json or .json.gz)
+  --questions N             LongMemEval questions, taken in turn from each question type
+  --conversations N         LoCoMo conversations, the first N
+  --quick                   10 questions and 1 conversation, into bench/reports/retrieval-quick.*
+
+What is measured:
+  --methods LIST            comma-separated: keyword,vector,hybrid (default all three)
+  --config JSON             Memory.open options merged over the defaults, e.g.
+                            '{"search":{"vectorWeight":0.5,"timeWeight":0}}'
+  --embedding-url URL       an OpenAI-compatible embedding endpoint instead of the local embedder
+  --embedding-model NAME    its model (required with --embedding-url)
+  --embedding-dimensions N  its output dimension (default: what the model returns)
+  --embedding-key-env VAR   environment variable holding its API key
+  --embedding-cache DIR|none  where endpoint embeddings are kept across runs
+                            (default bench/.data/embeddings, gitignored): a rerun embeds only new texts
+
+Output:
+  --out PREFIX              writes PREFIX.md, .json, .svg, -locomo.svg (default bench/reports/retrieval)
+  --label TEXT              names this run in the report and in later comparisons
+  --compare BEFORE.json     adds a before -> after table against an earlier run's JSON
+  --root DIR                keep the memory roots in DIR (default: a temporary folder, removed)
+  --help                    this text
+
+Each question's own date is passed as the search's \`now\` (LongMemEval question_date; LoCoMo: the
+last session's date), so "last week" means the week before the question was asked.
+`;
 
 const { values } = parseArgs({
   options: {
@@ -45,8 +80,19 @@ const { values } = parseArgs({
     label: { type: "string" },
     compare: { type: "string" },
     root: { type: "string" },
+    config: { type: "string" },
+    "embedding-url": { type: "string" },
+    "embedding-model": { type: "string" },
+    "embedding-dimensions": { type: "string" },
+    "embedding-key-env": { type: "string" },
+    "embedding-cache": { type: "string" },
+    help: { type: "boolean", default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
 
 /** A data file as the report names it: relative to the repository, so no home folder is published. */
 function shownPath(path: string): string {
@@ -69,6 +115,25 @@ function dataPath(given: string | undefined, sample: string): string | undefined
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const configOverrides = values.config === undefined ? {} : (JSON.parse(values.config) as Partial<MemoryOptions>);
+if (values["embedding-url"] !== undefined && values["embedding-model"] === undefined) throw new Error("--embedding-url needs --embedding-model");
+
+/** The endpoint embedder, wrapped in the on-disk cache unless --embedding-cache none. */
+function endpointEmbedder(): CachingEmbedder | OpenAICompatibleEmbedder | undefined {
+  const baseURL = values["embedding-url"];
+  if (baseURL === undefined) return undefined;
+  const keyVariable = values["embedding-key-env"];
+  const inner = new OpenAICompatibleEmbedder({
+    baseURL,
+    model: values["embedding-model"]!,
+    ...(values["embedding-dimensions"] === undefined ? {} : { dimensions: countFlag(values["embedding-dimensions"], 0, "embedding-dimensions") }),
+    ...(keyVariable === undefined ? {} : { apiKey: process.env[keyVariable] }),
+  });
+  const cache = values["embedding-cache"] ?? EMBEDDING_CACHE;
+  return cache === "none" ? inner : new CachingEmbedder(inner, resolve(cache));
+}
+const embedder = endpointEmbedder();
+const openMemory = (path: string) => Memory.open({ ...configOverrides, root: path, logLevel: "error", ...(embedder === undefined ? {} : { embedder }) });
 const methods = values.methods.split(",").map((method) => method.trim()) as SearchMethod[];
 for (const method of methods) if (!METHODS.includes(method)) throw new Error(`--methods: unknown method ${method} (keyword, vector, hybrid)`);
 const questionCount = countFlag(values.questions, values.quick ? QUICK_QUESTIONS : Number.POSITIVE_INFINITY, "questions");
@@ -107,7 +172,8 @@ try {
     const questions = pickQuestions(kept, questionCount);
     log(`longmemeval: ${questions.length} of ${kept.length} non-abstention questions from ${longMemEvalPath}`);
     // Each data set in a store of its own, so one's BM25 statistics do not leak into the other's.
-    const memory = await Memory.open({ root: join(root, "longmemeval"), logLevel: "error" });
+    const memory = await openMemory(join(root, "longmemeval"));
+    run.setup ??= setupOf(memory);
     try {
       run.longmemeval = await runLongMemEval(memory, { path: shownPath(longMemEvalPath), questions, abstentionExcluded: all.length - kept.length, methods, log });
     } finally {
@@ -117,7 +183,8 @@ try {
   if (locomoPath !== undefined) {
     const samples = (await loadLocomo(locomoPath)).slice(0, conversationCount);
     log(`locomo: ${samples.length} conversations from ${locomoPath}`);
-    const memory = await Memory.open({ root: join(root, "locomo"), logLevel: "error" });
+    const memory = await openMemory(join(root, "locomo"));
+    run.setup ??= setupOf(memory);
     try {
       run.locomo = await runLocomo(memory, { path: shownPath(locomoPath), samples, methods, log });
     } finally {
@@ -128,6 +195,17 @@ try {
   if (values.root === undefined) await rm(root, { recursive: true, force: true });
 }
 run.wallSeconds = (performance.now() - started) / 1000;
+if (embedder instanceof CachingEmbedder) log(`embedding cache: ${embedder.hits} texts from the cache, ${embedder.misses} embedded`);
+
+/** What the report says was measured: the embedder and the search settings in effect. */
+function setupOf(memory: Memory): NonNullable<RetrievalRun["setup"]> {
+  const { rrfK, vectorWeight, timeWeight, fusion } = memory.config.search;
+  const { name, model, dimensions } = memory.embedderInfo;
+  return {
+    embedder: { name, model, dimensions },
+    search: { fusion: fusion ?? defaultFusion(name), rrfK, vectorWeight: vectorWeight ?? defaultVectorWeight(name), timeWeight },
+  };
+}
 
 await mkdir(dirname(outPrefix), { recursive: true });
 const charts = renderCharts(run);

@@ -24,7 +24,7 @@ import { chooseLocalEmbedder, createLocalEmbedder, localEmbedderOfModel, type Lo
 import { OpenAICompatibleEmbedder } from "./providers/embedding/openai-embedder.js";
 import { validMetadata } from "./ingest/metadata.js";
 import { SearchEngine } from "./search/search-engine.js";
-import { defaultVectorWeight } from "./search/fusion-weights.js";
+import { defaultFusion, defaultVectorWeight } from "./search/fusion-weights.js";
 import type { Embedder } from "./spec/embedder.js";
 import { CapabilityUnavailableError, IndexMismatchError, InternalError, NotFoundError, ProviderError, ValidationError } from "./spec/errors.js";
 import type { SearchIndex } from "./spec/search-index.js";
@@ -200,6 +200,7 @@ export class Memory {
       embedder: this.embedder,
       rrfK: this.config.search.rrfK,
       timeWeight: this.config.search.timeWeight,
+      fusion: this.config.search.fusion ?? defaultFusion(localEmbedderOfModel(this.embedder.model)),
       // By embedder kind when unset: see search/fusion-weights.ts (bench/reports/retrieval.md).
       vectorWeight: this.config.search.vectorWeight ?? defaultVectorWeight(localEmbedderOfModel(this.embedder.model)),
       llm: this.llm,

@@ -69,7 +69,7 @@ export function renderMarkdown(run: RetrievalRun, charts: ChartFiles, before?: R
     run.command,
     "```",
     "",
-    "omnimem's embedded default throughout: `Memory.open` on a fresh root, LanceDB (BM25 full-text index and an exact vector scan at these sizes), the local hashed n-gram embedder (256 dimensions, no model), hybrid = reciprocal-rank fusion (k = 60) with the vector ranking weighted 0.25 against keyword's 1 (`search.vector_weight`; the local embedder's default since the before → after below). Turns are stored with `add(..., { infer: false })`: verbatim, one memory per turn, no LLM, offline. Runs repeat exactly: LanceDB's own order of hits with equal scores changes between processes, so omnimem's index returns them in memory-id order (ids are derived from the data here, see ingest.ts).",
+    setupParagraph(run),
     "",
   );
   out.push(...headlines(run));
@@ -79,6 +79,44 @@ export function renderMarkdown(run: RetrievalRun, charts: ChartFiles, before?: R
   if (before !== undefined) out.push(...comparisonSection(before, run));
   out.push(...reproduceSection());
   return `${out.join("\n")}\n`;
+}
+
+/** What was measured, from the run's recorded setup (older runs did not record one). */
+function setupParagraph(run: RetrievalRun): string {
+  const setup = run.setup;
+  const embedder =
+    setup === undefined
+      ? "the local embedder of the time (not recorded by this run)"
+      : setup.embedder.name === "hashed"
+        ? `the local hashed n-gram embedder (\`${setup.embedder.model}\`, ${setup.embedder.dimensions} dimensions, no model)`
+        : setup.embedder.name === "word-vectors"
+          ? `the local word-vector embedder (\`${setup.embedder.model}\`, ${setup.embedder.dimensions} dimensions: static word vectors, SIF-weighted, offline)`
+          : `the embedding model \`${setup.embedder.model}\` (${setup.embedder.dimensions} dimensions, ${setup.embedder.name})`;
+  const fusion =
+    setup === undefined
+      ? "hybrid = weighted reciprocal-rank fusion"
+      : (setup.search.fusion === "score"
+          ? `hybrid = score fusion (\`search.fusion = "score"\`: BM25 scores divided by the best BM25 score, cosines by the best cosine, summed with the vector side weighted ${setup.search.vectorWeight} against keyword's 1, \`search.vector_weight\`)`
+          : `hybrid = reciprocal-rank fusion (k = ${setup.search.rrfK}) with the vector ranking weighted ${setup.search.vectorWeight} against keyword's 1 (\`search.vector_weight\`)`) +
+        (setup.search.timeWeight > 0
+          ? ` and, when the question names dates, the two rankings restricted to them weighted ${setup.search.timeWeight} (\`search.time_weight\`; each question's own date is the search's \`now\`)`
+          : ", time-aware search off");
+  return (
+    `omnimem's embedded configuration throughout: \`Memory.open\` on a fresh root, LanceDB (BM25 full-text index over each memory's text, its sender's name and, for a verbatim turn, the previous turn of its session; an exact vector scan at these sizes), ${embedder}, ${fusion}. ` +
+    "Turns are stored with `add(..., { infer: false })`: verbatim, one memory per turn, no LLM, offline. Runs repeat exactly: LanceDB's own order of hits with equal scores changes between processes, so omnimem's index returns them in memory-id order (ids are derived from the data here, see ingest.ts)."
+  );
+}
+
+/** How many questions each LongMemEval type has in this run, in words, and what one question weighs. */
+function sampleSize(lme: LongMemEvalResult): string {
+  const methods = Object.values(lme.methods);
+  const counts = methods.length === 0 ? [] : Object.values(methods[0]!.byType).map((entry) => entry.questions);
+  if (counts.length === 0) return `${lme.questions} questions`;
+  const low = Math.min(...counts);
+  const high = Math.max(...counts);
+  const perType = low === high ? `${low} questions per type` : `${low} to ${high} questions per type`;
+  const share = (n: number) => (n > 0 ? (1 / n).toFixed(n >= 10 ? 2 : 1) : "–");
+  return `${lme.questions} questions, ${perType} over ${counts.length} types, so one question moves a per-type number by ${low === high ? share(low) : `${share(high)} to ${share(low)}`} and the overall number by about ${share(lme.answerable)}`;
 }
 
 /** The few numbers to read first, worked out from the results (so they stay true on a rerun). */
@@ -106,7 +144,7 @@ function headlines(run: RetrievalRun): string[] {
   const hybrid = (name: string) => run.longmemeval?.methods.hybrid?.session[name];
   if (keyword("recall_all@5") !== undefined && hybrid("recall_all@5") !== undefined) {
     const delta = hybrid("recall_all@5")! - keyword("recall_all@5")!;
-    lines.push(`- Hybrid minus keyword, LongMemEval session recall_all@5: ${delta >= 0 ? "+" : ""}${delta.toFixed(3)}${run.locomo?.methods.hybrid !== undefined && run.locomo.methods.keyword !== undefined ? `; LoCoMo recall@10: ${(run.locomo.methods.hybrid.overall["recall@10"]! - run.locomo.methods.keyword.overall["recall@10"]! >= 0 ? "+" : "")}${(run.locomo.methods.hybrid.overall["recall@10"]! - run.locomo.methods.keyword.overall["recall@10"]!).toFixed(3)}` : ""}.${delta < 0 ? " The hashed embedder's ranking is a noisier copy of the lexical signal, so even at a quarter weight it costs hybrid some of keyword's hits; an embedding model (semantic vectors) is what makes the vector side add recall." : ""}`);
+    lines.push(`- Hybrid minus keyword, LongMemEval session recall_all@5: ${delta >= 0 ? "+" : ""}${delta.toFixed(3)}${run.locomo?.methods.hybrid !== undefined && run.locomo.methods.keyword !== undefined ? `; LoCoMo recall@10: ${(run.locomo.methods.hybrid.overall["recall@10"]! - run.locomo.methods.keyword.overall["recall@10"]! >= 0 ? "+" : "")}${(run.locomo.methods.hybrid.overall["recall@10"]! - run.locomo.methods.keyword.overall["recall@10"]!).toFixed(3)}` : ""}.${delta < 0 && run.setup?.embedder.name === "hashed" ? " The hashed embedder's ranking is a noisier copy of the lexical signal, so even at a quarter weight it costs hybrid some of keyword's hits; an embedding model (semantic vectors) is what makes the vector side add recall." : ""}`);
   }
   return lines.length === 0 ? [] : ["## Headlines", "", ...lines, ""];
 }
@@ -140,7 +178,7 @@ function longMemEvalSection(lme: LongMemEvalResult, chart: string | undefined): 
   });
   out.push(table(["system", "data", "session recall_all@5", "session recall_any@5", "session ndcg_any@5"], [...publishedRows, ...ourRows]), "");
   out.push(
-    "Read these as orientation, not as a leaderboard. The published figures are over the full sets (470 non-abstention questions; M has about 500 sessions per question, ten times S), with their retrievers: rank_bm25 over whitespace-split text, Stella V5 (a 1.5B-parameter neural embedder). Ours are over a small sample of S (10 questions per type, so one question moves a per-type number by 0.1 and the overall number by about 0.02), with LanceDB's BM25 and a hashed n-gram embedder that sees shared words and character trigrams, not meaning. The published S figure is a third-party run whose recall definition we could not confirm. Figures as cited in issue 7; the paper's table itself was not re-read for this report. Two differences favour our keyword numbers: LanceDB's tokenizer lower-cases, strips punctuation and stems (\"research\" finds \"Researching\"), where LongMemEval's rank_bm25 splits on spaces only; and LanceDB's BM25 statistics (IDF, mean length) are those of the whole table, all questions' haystacks together (S haystacks share most of their filler sessions), not one haystack's.",
+    `Read these as orientation, not as a leaderboard. The published figures are over the full sets (470 non-abstention questions; M has about 500 sessions per question, ten times S), with their retrievers: rank_bm25 over whitespace-split text, Stella V5 (a 1.5B-parameter neural embedder). Ours are over ${sampleSize(lme)}, with LanceDB's BM25 and the embedder named above. The published S figure is a third-party run whose recall definition we could not confirm. Figures as cited in issue 7; the paper's table itself was not re-read for this report. Two differences favour our keyword numbers: LanceDB's tokenizer lower-cases, strips punctuation and stems ("research" finds "Researching"), where LongMemEval's rank_bm25 splits on spaces only; and LanceDB's BM25 statistics (IDF, mean length) are those of the whole table, all questions' haystacks together (S haystacks share most of their filler sessions), not one haystack's.`,
     "",
   );
 
@@ -234,7 +272,7 @@ function locomoSection(locomo: LocomoResult, chart: string | undefined): string[
   out.push("By category:", "", table(header, rows), "");
   if (locomo.questionsNamingSpeaker > 0) {
     out.push(
-      `Speaker names: ${locomo.questionsNamingSpeaker} questions name one of the two speakers ("What did Caroline research?"). The answer is usually in the named person's own turns, but the turns that contain the name are almost all the other speaker addressing them ("Thanks, Caroline!"; here ${locomo.turnsNamingOwnSpeaker} of ${locomo.turnsNamingASpeaker} turns that contain a speaker's name are that speaker's own), so matching on the name finds the wrong turns. Share of the top 5 hits whose text contains the named speaker: ${methods.map((method) => `${method} ${fixed(locomo.methods[method]!.speakerNameInTop5, 2)}`).join(", ")}; share of all turns that contain it: ${fixed(locomo.speakerNameInAllTurns, 2)}. BM25 discounts a name by its frequency (IDF); the local hashed embedder weighs every content word alike, and a name also brings its character trigrams, so in a short question the name can outweigh what is asked.`,
+      `Speaker names: ${locomo.questionsNamingSpeaker} questions name one of the two speakers ("What did Caroline research?"). The answer is usually in the named person's own turns, but the turns that contain the name are almost all the other speaker addressing them ("Thanks, Caroline!"; here ${locomo.turnsNamingOwnSpeaker} of ${locomo.turnsNamingASpeaker} turns that contain a speaker's name are that speaker's own), so matching on the name in the text alone finds the wrong turns; the full-text index therefore also reads each turn's sender name (when the run's setup says so, above). Share of the top 5 hits whose text contains the named speaker: ${methods.map((method) => `${method} ${fixed(locomo.methods[method]!.speakerNameInTop5, 2)}`).join(", ")}; share of all turns that contain it: ${fixed(locomo.speakerNameInAllTurns, 2)}. (Text only, not the indexed sender: a low share for keyword now means it finds the named person's own turns.)`,
       "",
     );
   }

@@ -109,7 +109,14 @@ export interface LocomoResult {
   methods: Record<string, LocomoMethodResult>;
 }
 
+export interface RetrievalSetup {
+  embedder: { name: string; model: string; dimensions: number };
+  search: { fusion?: "rrf" | "score"; rrfK: number; vectorWeight: number; timeWeight: number };
+}
+
 export interface RetrievalRun {
+  /** The embedder and search settings measured (absent in runs before it was recorded). */
+  setup?: RetrievalSetup;
   label: string | undefined;
   date: string;
   command: string;

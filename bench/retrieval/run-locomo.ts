@@ -48,7 +48,7 @@ export async function runLocomo(memory: Memory, options: LocomoRunOptions): Prom
       const ingest = ingests[s]!;
       for (const question of sample.questions) {
         const started = performance.now();
-        const { results } = await memory.search(question.question, { userId: ingest.userId, method, limit: SEARCH_LIMIT });
+        const { results } = await memory.search(question.question, { userId: ingest.userId, method, limit: SEARCH_LIMIT, now: askedAt(sample) });
         times.push(performance.now() - started);
         const ranking = firstOccurrences(results.map((hit) => ingest.diaIdOf.get(hit.id)).filter((id): id is string => id !== undefined));
         const gold = new Set(question.evidence);
@@ -112,6 +112,15 @@ export async function runLocomo(memory: Memory, options: LocomoRunOptions): Prom
     turnsNamingOwnSpeaker,
     methods: methodResults,
   };
+}
+
+/**
+ * LoCoMo's questions carry no date: they are asked after the conversation, so "now" is the
+ * last session's date (undefined, the current time, when no session is dated).
+ */
+export function askedAt(sample: LocomoSample): number | undefined {
+  const dated = sample.sessions.flatMap((session) => (session.timestamp === undefined ? [] : [session.timestamp]));
+  return dated.length === 0 ? undefined : Math.max(...dated);
 }
 
 export function categoryName(category: string | number): string {

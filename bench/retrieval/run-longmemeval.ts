@@ -6,7 +6,7 @@
 import type { Memory, SearchMethod } from "../../src/index.js";
 import { isStopWord, words } from "../../src/text/tokenize.js";
 import { ingestLongMemEvalQuestion, type LongMemEvalIngest } from "./ingest.js";
-import { distinctSessions, goldOf, indexedTurns, type LongMemEvalGold, type LongMemEvalQuestion, turnId } from "./longmemeval.js";
+import { distinctSessions, goldOf, indexedTurns, type LongMemEvalGold, type LongMemEvalQuestion, parseLongMemEvalDate, turnId } from "./longmemeval.js";
 import { averageMetrics, firstOccurrences, type MetricSet, mean, percentileOf, rankingMetrics } from "./metrics.js";
 import {
   type DiagnosticGroup,
@@ -60,7 +60,8 @@ export async function runLongMemEval(memory: Memory, options: LongMemEvalRunOpti
     const times: number[] = [];
     for (const [i, question] of questions.entries()) {
       const started = performance.now();
-      const { results } = await memory.search(question.question, { userId: ingests[i]!.userId, method, limit: SEARCH_LIMIT });
+      // The question's own date is "now" for it: "last week" means the week before it was asked.
+      const { results } = await memory.search(question.question, { userId: ingests[i]!.userId, method, limit: SEARCH_LIMIT, now: askedAt(question) });
       times.push(performance.now() - started);
       scored.push(score(question, ingests[i]!, method, results));
     }
@@ -83,6 +84,11 @@ export async function runLongMemEval(memory: Memory, options: LongMemEvalRunOpti
     outcomes,
     diagnostics,
   };
+}
+
+/** The question's `question_date` as epoch ms; undefined (the current time) when absent. */
+export function askedAt(question: LongMemEvalQuestion): number | undefined {
+  return question.questionDate === undefined ? undefined : parseLongMemEvalDate(question.questionDate);
 }
 
 function score(question: LongMemEvalQuestion, ingest: LongMemEvalIngest, method: string, hits: { id: string; memory: string }[]): Scored {

@@ -266,6 +266,13 @@ export const memoryConfigSchema = z
               "0.25 with the local embedder, whose vectors mostly repeat the keyword signal (bench/reports/retrieval.md).",
             examples: [0.25],
           }),
+        fusion: z
+          .enum(["rrf", "score"])
+          .optional()
+          .describe(
+            "How hybrid fuses keyword and vector rankings: rrf (reciprocal rank, k = rrf_k) or score (weighted normalised " +
+              "scores). Unset: score with the word-vector embedder, rrf otherwise (bench/reports/retrieval.md).",
+          ),
         timeWeight: z
           .number()
           .min(0)

@@ -16,3 +16,15 @@ export function defaultVectorWeight(localEmbedder: string | undefined): number {
   if (localEmbedder === "word-vectors") return WORD_VECTORS_WEIGHT;
   return 1;
 }
+
+/**
+ * Hybrid's default fusion by the kind of embedder, when `search.fusion` is not set: normalised
+ * scores for the word-vector embedder, whose ranking is much weaker than BM25's on some data
+ * (LoCoMo) and helps on other (LongMemEval paraphrases): score fusion lets a clear keyword
+ * winner stay first and lets the vectors decide where BM25's scores are flat, where reciprocal
+ * rank gives a weak list's top ranks the same pull whatever the margins. Reciprocal rank
+ * otherwise, as measured before.
+ */
+export function defaultFusion(localEmbedder: string | undefined): "rrf" | "score" {
+  return localEmbedder === "word-vectors" ? "score" : "rrf";
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { reciprocalRankFusion } from "./fusion.js";
+import { reciprocalRankFusion, scoreFusion } from "./fusion.js";
 
 describe("reciprocalRankFusion", () => {
   it("puts an id ranked well in both lists first and scales the best to 1", () => {
@@ -31,5 +31,38 @@ describe("reciprocalRankFusion", () => {
 
   it("returns nothing for empty lists", () => {
     expect(reciprocalRankFusion([[], []], 60)).toEqual([]);
+  });
+});
+
+describe("scoreFusion", () => {
+  it("keeps a clear keyword winner first where reciprocal rank lets a weak second list overturn it", () => {
+    // BM25 has one strong match (a); the vector list ranks b first by a hair and a nowhere.
+    const keyword = [{ id: "a", score: 12 }, { id: "b", score: 3 }, { id: "c", score: 2.9 }];
+    const vector = [{ id: "b", score: 0.61 }, { id: "c", score: 0.6 }, { id: "d", score: 0.59 }];
+    expect(reciprocalRankFusion([keyword, vector], 60, [1, 0.5])[0]!.id).toBe("b");
+    const fused = scoreFusion([{ hits: keyword, weight: 1, best: 12 }, { hits: vector, weight: 0.5, best: 0.61 }]);
+    expect(fused[0]).toEqual({ id: "a", score: 1 / 1.5 });
+    expect(fused[1]!.id).toBe("b");
+    expect(fused[1]!.score).toBeCloseTo((3 / 12 + 0.5) / 1.5, 12);
+  });
+
+  it("lets the vectors decide where keyword scores are flat, and stays in 0..1", () => {
+    const keyword = [{ id: "a", score: 2.0 }, { id: "b", score: 1.98 }];
+    const vector = [{ id: "b", score: 0.8 }, { id: "a", score: 0.3 }];
+    const fused = scoreFusion([{ hits: keyword, weight: 1, best: 2 }, { hits: vector, weight: 0.5, best: 0.8 }]);
+    expect(fused.map((hit) => hit.id)).toEqual(["b", "a"]);
+    for (const hit of fused) expect(hit.score).toBeLessThanOrEqual(1);
+    // A list restricted to some dates is scaled by its unrestricted list's best, so hits score alike in both.
+    const withTime = scoreFusion([
+      { hits: keyword, weight: 1, best: 2 },
+      { hits: vector, weight: 0.5, best: 0.8 },
+      { hits: [{ id: "a", score: 2.0 }], weight: 1, best: 2 },
+    ]);
+    expect(withTime[0]).toEqual({ id: "a", score: (1 + 0.5 * (0.3 / 0.8) + 1) / 2.5 });
+  });
+
+  it("returns nothing for empty lists and ignores a list with no positive best", () => {
+    expect(scoreFusion([{ hits: [], weight: 1, best: 0 }])).toEqual([]);
+    expect(scoreFusion([{ hits: [{ id: "a", score: -0.2 }], weight: 1, best: -0.2 }])).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { retrievalJudgementSchema } from "../extract/schemas.js";
 import type { Logger } from "../log.js";
 import type { StructuredModel } from "../spec/llm.js";
 import { liftEpisodes } from "./episode-lift.js";
-import { reciprocalRankFusion } from "./fusion.js";
+import { reciprocalRankFusion, scoreFusion } from "./fusion.js";
 import { queryTimeWindows, withinWindows } from "./query-time.js";
 
 export interface SearchRequest {
@@ -28,6 +28,8 @@ export interface ScoredRecord {
   score: number;
 }
 
+export type HybridFusion = "rrf" | "score";
+
 export interface SearchEngineOptions {
   index: SearchIndex;
   store: MemoryStore;
@@ -40,6 +42,8 @@ export interface SearchEngineOptions {
    * week", "in May"): 0 turns time-aware search off.
    */
   timeWeight: number;
+  /** How hybrid fuses its rankings: reciprocal rank ("rrf") or normalised scores ("score"). */
+  fusion: HybridFusion;
   /** Judges agentic results and writes follow-up queries; without it agentic is hybrid. */
   llm?: StructuredModel;
   logger?: Logger;
@@ -103,11 +107,12 @@ export class SearchEngine {
     const windows = timeWeight > 0 ? queryTimeWindows(request.query, request.now ?? Date.now()) : [];
     const [embedding, scopeSize] = await Promise.all([this.embedQuery(request.query), store.count(request.scope)]);
     const both = (query: typeof pool) => [index.keyword(request.query, query), index.vector(embedding, { ...query, scopeSize })];
-    if (windows.length === 0) {
-      return reciprocalRankFusion(await Promise.all(both(pool)), this.options.rrfK, [1, vectorWeight]);
-    }
-    const lists = await Promise.all([...both(pool), ...both({ ...pool, filter: withinWindows(request.filter, windows) })]);
-    return reciprocalRankFusion(lists, this.options.rrfK, [1, vectorWeight, timeWeight, timeWeight * vectorWeight]);
+    const lists = await Promise.all(windows.length === 0 ? both(pool) : [...both(pool), ...both({ ...pool, filter: withinWindows(request.filter, windows) })]);
+    const weights = [1, vectorWeight, timeWeight, timeWeight * vectorWeight].slice(0, lists.length);
+    if (this.options.fusion === "rrf") return reciprocalRankFusion(lists, this.options.rrfK, weights);
+    // Restricted lists are scaled by their unrestricted list's best, so a hit scores alike in both.
+    const best = [lists[0]![0]?.score ?? 0, lists[1]![0]?.score ?? 0];
+    return scoreFusion(lists.map((hits, i) => ({ hits, weight: weights[i]!, best: best[i % 2]! })));
   }
 
   /**

@@ -10,7 +10,7 @@ import type { MemoryRecord } from "../../spec/types.js";
 import { metadataPairs, scopeKey, sqlString, whereClause } from "../../search/filters.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
 import { IDENTITY_FILE } from "./index-identity.js";
-import { isVerbatimTurn, SEARCH_TEXT_SQL, searchText } from "./search-text.js";
+import { isVerbatimTurn, type PreviousTurn, SEARCH_TEXT_SQL, searchText, withContext } from "./search-text.js";
 
 const TABLE = "memories";
 /** Bumped when the table's columns change: an index of another layout must be rebuilt. */
@@ -78,7 +78,7 @@ export class LanceIndex implements SearchIndex {
    * The latest verbatim turn written per session (scope and session id), so that a session's
    * next add finds its previous turn without a table query. Only this process writes the root.
    */
-  private readonly lastTurns = new Map<string, { ts: number; text: string }>();
+  private readonly lastTurns = new Map<string, PreviousTurn & { ts: number }>();
 
   constructor(options: LanceIndexOptions) {
     this.options = {
@@ -337,37 +337,37 @@ export class LanceIndex implements SearchIndex {
         );
       }
     }
-    const previous = await this.previousTurns(table, documents.map((doc) => doc.record));
+    const previous = await this.previousTurns(table, documents);
     return documents.map(({ record, vector }) => recordToRow(record, vector, previous.get(record.id)));
   }
 
   /**
-   * The text of the turn before each verbatim turn in its session: from the same batch when it
-   * is there (one add is one session's turns, in order), else the latest earlier turn the table
-   * holds. A later edit of that earlier turn does not reach this row until a reindex.
+   * The turn before each verbatim turn in its session (text and vector): from the same batch
+   * when it is there (one add is one session's turns, in order), else the latest earlier turn
+   * the table holds. A later edit of that earlier turn does not reach this row until a reindex.
    */
-  private async previousTurns(table: lancedb.Table, records: readonly MemoryRecord[]): Promise<Map<string, string>> {
-    const sessions = new Map<string, MemoryRecord[]>();
-    for (const record of records) {
-      if (!isVerbatimTurn(record)) continue;
-      const key = `${scopeKey(record.scope)}\u0000${record.sessionId}`;
-      sessions.set(key, [...(sessions.get(key) ?? []), record]);
+  private async previousTurns(table: lancedb.Table, documents: readonly IndexDocument[]): Promise<Map<string, PreviousTurn>> {
+    const sessions = new Map<string, IndexDocument[]>();
+    for (const doc of documents) {
+      if (!isVerbatimTurn(doc.record)) continue;
+      const key = `${scopeKey(doc.record.scope)}\u0000${doc.record.sessionId}`;
+      sessions.set(key, [...(sessions.get(key) ?? []), doc]);
     }
-    const previous = new Map<string, string>();
+    const previous = new Map<string, PreviousTurn>();
     for (const [key, turns] of sessions) {
-      const ordered = [...turns].sort((a, b) => a.timestamp - b.timestamp);
-      const first = ordered[0]!;
+      const ordered = [...turns].sort((a, b) => a.record.timestamp - b.record.timestamp);
+      const first = ordered[0]!.record;
       const last = ordered[ordered.length - 1]!;
       const known = this.lastTurns.get(key);
-      if (known !== undefined && known.ts < first.timestamp) previous.set(first.id, known.text);
-      else await this.findPreviousTurn(table, first, previous);
-      for (let i = 1; i < ordered.length; i++) previous.set(ordered[i]!.id, ordered[i - 1]!.text);
-      if (known === undefined || known.ts <= last.timestamp) this.rememberTurn(key, { ts: last.timestamp, text: last.text });
+      const before = known !== undefined && known.ts < first.timestamp ? known : await this.findPreviousTurn(table, first);
+      if (before !== undefined) previous.set(first.id, before);
+      for (let i = 1; i < ordered.length; i++) previous.set(ordered[i]!.record.id, { text: ordered[i - 1]!.record.text, vector: ordered[i - 1]!.vector });
+      if (known === undefined || known.ts <= last.record.timestamp) this.rememberTurn(key, { ts: last.record.timestamp, text: last.record.text, vector: last.vector });
     }
     return previous;
   }
 
-  private rememberTurn(key: string, turn: { ts: number; text: string }): void {
+  private rememberTurn(key: string, turn: PreviousTurn & { ts: number }): void {
     this.lastTurns.delete(key);
     this.lastTurns.set(key, turn);
     // Oldest first in a Map: drop the least recently written sessions past the bound.
@@ -375,20 +375,19 @@ export class LanceIndex implements SearchIndex {
   }
 
   /** The latest earlier verbatim turn of `first`'s session that the table holds, if any. */
-  private async findPreviousTurn(table: lancedb.Table, first: MemoryRecord, previous: Map<string, string>): Promise<void> {
+  private async findPreviousTurn(table: lancedb.Table, first: MemoryRecord): Promise<PreviousTurn | undefined> {
     const earlier = (await table
       .query()
       .where(
         `scope_key = ${sqlString(scopeKey(first.scope))} AND session_id = ${sqlString(first.sessionId!)} AND role IS NOT NULL ` +
           `AND kind = 'episode' AND ts < ${first.timestamp}`,
       )
-      .select(["ts", "text"])
-      .toArray()) as { ts: number; text: string }[];
-    let latest: { ts: number; text: string } | undefined;
+      .select(["ts", "text", "vector"])
+      .toArray()) as { ts: number; text: string; vector: ArrayLike<number> }[];
+    let latest: (typeof earlier)[number] | undefined;
     for (const row of earlier) if (latest === undefined || row.ts > latest.ts) latest = row;
-    if (latest !== undefined) previous.set(first.id, latest.text);
+    return latest === undefined ? undefined : { text: latest.text, vector: Float32Array.from(latest.vector) };
   }
-
 
   /**
    * A layout-3 table gets the `search_text` column computed from its own columns (sender and
@@ -422,13 +421,13 @@ export class LanceIndex implements SearchIndex {
   }
 }
 
-export function recordToRow(record: MemoryRecord, vector: Float32Array, previousTurn?: string): IndexRow {
+export function recordToRow(record: MemoryRecord, vector: Float32Array, previousTurn?: PreviousTurn): IndexRow {
   return {
     ...recordColumns(record),
     scope_key: scopeKey(record.scope),
-    search_text: searchText(record, previousTurn),
+    search_text: searchText(record, previousTurn?.text),
     meta_kv: metadataPairs(record.metadata),
-    vector: Array.from(vector),
+    vector: Array.from(previousTurn === undefined ? vector : withContext(vector, previousTurn.vector)),
   };
 }
 

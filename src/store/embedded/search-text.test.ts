@@ -8,7 +8,7 @@ import { LocalEmbedder } from "../../providers/embedding/local-embedder.js";
 import type { MemoryRecord, Scope } from "../../spec/types.js";
 import { makeRecord } from "../conformance.suite.js";
 import { LanceIndex } from "./lance-index.js";
-import { searchText } from "./search-text.js";
+import { CONTEXT_VECTOR_WEIGHT, searchText, withContext } from "./search-text.js";
 
 const embedder = new LocalEmbedder({ dimensions: 32 });
 const identity = { model: embedder.model, dimensions: 32 };
@@ -23,6 +23,15 @@ describe("searchText", () => {
     );
     expect(searchText({ text: "plain" }, undefined)).toBe("plain");
     expect(searchText({ text: "x" }, "word ".repeat(400)).length).toBeLessThanOrEqual(1_002);
+  });
+});
+
+describe("withContext", () => {
+  it("mixes in the previous turn's vector at its weight and keeps unit length", () => {
+    const mixed = withContext(Float32Array.from([1, 0]), Float32Array.from([0, 1]));
+    const norm = Math.hypot(1, CONTEXT_VECTOR_WEIGHT);
+    expect(Array.from(mixed)).toEqual([Math.fround(1 / norm), Math.fround(CONTEXT_VECTOR_WEIGHT / norm)]);
+    expect(Array.from(withContext(Float32Array.from([1, 0]), Float32Array.from([1])))).toEqual([1, 0]);
   });
 });
 

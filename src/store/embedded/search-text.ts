@@ -37,3 +37,31 @@ export function isVerbatimTurn(record: Pick<MemoryRecord, "role" | "sessionId" |
  * `reindex` adds that). concat_ws skips a null sender.
  */
 export const SEARCH_TEXT_SQL = "concat_ws(': ', sender_id, text)";
+
+/** The turn before a verbatim turn: its text goes into the full-text column, its vector into the row's. */
+export interface PreviousTurn {
+  text: string;
+  vector: Float32Array;
+}
+
+/** How much of the previous turn's vector a turn's indexed vector holds (its own weighs 1). */
+export const CONTEXT_VECTOR_WEIGHT = 0.5;
+
+/**
+ * A turn's indexed vector with its previous turn as context, the vector analogue of the
+ * previous turn in `search_text`: normalise(own + CONTEXT_VECTOR_WEIGHT × previous). A reply
+ * ("Yes, mostly adoption agencies") then sits near the question it answers.
+ */
+export function withContext(own: Float32Array, previous: Float32Array): Float32Array {
+  if (previous.length !== own.length) return own;
+  const mixed = new Float32Array(own.length);
+  let norm = 0;
+  for (let i = 0; i < own.length; i++) {
+    mixed[i] = own[i]! + CONTEXT_VECTOR_WEIGHT * previous[i]!;
+    norm += mixed[i]! * mixed[i]!;
+  }
+  if (norm === 0) return own;
+  const scale = 1 / Math.sqrt(norm);
+  for (let i = 0; i < mixed.length; i++) mixed[i]! *= scale;
+  return mixed;
+}
