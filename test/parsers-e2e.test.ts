@@ -25,8 +25,9 @@ const turn = (content: unknown) => ({ sender_id: "kenji", role: "user", timestam
 
 beforeAll(async () => {
   root = await makeTempRoot("omnimem-parsers-");
-  serve = await startServe(join(root, "data"));
-}, 60_000);
+  // Generous: the child compiles the sources through tsx, slow on a busy 2-core machine.
+  serve = await startServe(join(root, "data"), {}, [], 90_000);
+}, 120_000);
 
 afterAll(async () => {
   const exit = await serve?.stop();
