@@ -11,7 +11,9 @@ import { join } from "node:path";
 class IndexThatHangsOnInsert extends LanceIndex {
   override async insert(documents: readonly IndexDocument[]): Promise<void> {
     process.stdout.write(`BEFORE_INDEX_WRITE ${documents.map((doc) => doc.record.id).join(",")}\n`);
-    await new Promise(() => undefined);
+    // A timer keeps the process alive until the SIGKILL: a bare never-settling promise lets Node
+    // exit on its own (code 13, unsettled top-level await), racing the parent's kill.
+    await new Promise(() => setInterval(() => undefined, 60_000));
   }
 }
 
