@@ -114,11 +114,9 @@ export const multimodalConfigSchema = z
       .int()
       .positive()
       .default(200 * MiB)
-      .meta({
-        description:
-          "Cap on the bytes all content items of one request (or one add call) hold together once loaded; a request over it is refused with FILE_TOO_LARGE.",
-        examples: [200 * MiB],
-      }),
+      .describe(
+        "Cap on the bytes all content items of one request (or one add call) hold together once loaded; a request over it is refused with FILE_TOO_LARGE.",
+      ),
     fetchTimeoutMs: z.number().int().positive().default(30_000).describe("Time limit for fetching an http(s) URL, in milliseconds."),
     allowPrivateHosts: z
       .boolean()
@@ -187,11 +185,9 @@ export const serverConfigSchema = z
       .int()
       .min(1000)
       .default(300_000)
-      .meta({
-        description:
-          "Longest a request may take, body upload included, in milliseconds; past it the server answers 503 REQUEST_TIMEOUT and frees the connection (work under way, such as an add, may still complete).",
-        examples: [300_000],
-      }),
+      .describe(
+        "Longest a request may take, body upload included, in milliseconds; past it the server answers 503 REQUEST_TIMEOUT and frees the connection (work under way, such as an add, may still complete).",
+      ),
   })
   .strict();
 
