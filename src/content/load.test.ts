@@ -380,6 +380,8 @@ describe("loadPart: file://", () => {
       "/nonexistent/x.png",
       join(allowed, "..", "allowed-not", "missing.txt"),
       join(allowed, "sub", "..", "..", "allowed-not", "secret.txt"),
+      // Inside as written, outside once resolved: refused after the real path is known, with the same answer.
+      join(allowed, "escape.txt"),
     ];
     const answers = await Promise.all(
       outsiders.map(async (path) => {
