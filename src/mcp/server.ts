@@ -58,15 +58,18 @@ export function createMcpServer(memory: MemoryPort, options: McpServerOptions): 
     { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS },
   );
   const tools = new Map(MEMORY_TOOLS.map((tool) => [tool.name, tool]));
-  const listed: Tool[] = MEMORY_TOOLS.map((tool) => ({
+  // Built on the first tools/list, not at start: converting the schemas costs time the handshake should not wait for.
+  let listed: Tool[] | undefined;
+  const listTools = (): Tool[] =>
+    (listed ??= MEMORY_TOOLS.map((tool) => ({
     name: tool.name,
     title: tool.title,
     description: tool.description,
     inputSchema: jsonSchemaOf(tool.inputSchema),
     annotations: { title: tool.title, ...tool.annotations },
-  }));
+  })));
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools() }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const tool = tools.get(request.params.name);
     if (tool === undefined) throw new McpError(McpErrorCode.InvalidParams, `unknown tool ${request.params.name}`);

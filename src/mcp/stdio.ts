@@ -9,6 +9,8 @@ export interface StdioMcpOptions extends McpServerOptions {
   stdout?: Writable;
   /** Largest JSON-RPC message; base64 attachments make them large. Default 80 MiB. */
   maxMessageBytes?: number;
+  /** Called once the client has completed the handshake. */
+  onInitialized?: () => void;
 }
 
 export interface StdioMcpServer {
@@ -28,6 +30,7 @@ export async function serveMcpOverStdio(memory: MemoryPort, options: StdioMcpOpt
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();
   });
+  if (options.onInitialized !== undefined) server.oninitialized = options.onInitialized;
   // The SDK's transport does not notice the client closing stdin; without this the process would linger.
   stdin.on("end", () => void server.close());
   await server.connect(transport);
