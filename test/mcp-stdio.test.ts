@@ -9,6 +9,8 @@ import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { imageWithText } from "./support/fixtures/images.js";
+import { pdfWithTextLayer } from "./support/fixtures/pdfs.js";
+import { omnimem } from "./support/cli-process.js";
 import { callTool, connectStdio } from "./support/mcp-client.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
@@ -96,6 +98,20 @@ describe("omnimem mcp over stdio", () => {
     expect((await callTool(client, "memory_history", { id })).body.history.map((entry: { action: string }) => entry.action)).toEqual(["ADD", "UPDATE", "DELETE"]);
   }, 120_000);
 
+  it("reads attachments given as base64 with a media type, and refuses URLs to private addresses", async () => {
+    const pdf = Buffer.from(pdfWithTextLayer(["Offsite planning: Lisbon in June"])).toString("base64");
+    const added = await callTool(client, "add_memory", { attachments: [{ base64: pdf, media_type: "application/pdf" }], wait_for_more: true });
+    expect(added.isError, JSON.stringify(added.body)).toBe(false);
+    expect(added.body).toMatchObject({ status: "buffered", memories: [], attachments: [{ type: "pdf", parser: "pdf/text-layer", parse_status: "ok" }] });
+    // Buffered turns become a memory on flush_session.
+    const flushed = await callTool(client, "flush_session", {});
+    expect(flushed.body.status).toBe("stored");
+    expect(flushed.body.memories[0].memory).toContain("Lisbon in June");
+
+    const privateUrl = await callTool(client, "add_memory", { attachments: [{ url: "http://127.0.0.1:9/secret.png" }] });
+    expect(privateUrl).toMatchObject({ isError: true, body: { error: { code: "URI_REJECTED" } } });
+  }, 60_000);
+
   it("answers bad input with tool errors that carry the stable code, and keeps serving", async () => {
     const missingFile = await callTool(client, "add_memory", { text: "see attached", attachments: [{ path: join(root, "no-such-scan.png") }] });
     expect(missingFile).toMatchObject({ isError: true, body: { error: { code: "URI_REJECTED" } } });
@@ -122,4 +138,10 @@ describe("omnimem mcp over stdio", () => {
     expect(stillServing.isError).toBe(false);
     expect(stderr()).not.toMatch(/unexpected error|uncaught/i);
   }, 60_000);
+
+  it("refuses to start without an owner (usage error, exit 64)", async () => {
+    const run = await omnimem(["mcp", "--root", root]);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(/--user <id> or --agent <id>/);
+  });
 });
