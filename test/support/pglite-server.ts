@@ -1,3 +1,6 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
@@ -7,6 +10,15 @@ export interface PgliteServer {
   url: string;
   stop(): Promise<void>;
 }
+
+const modules = join(import.meta.dirname, "..", "..", "node_modules");
+const pgliteVersion = (JSON.parse(readFileSync(join(modules, "@electric-sql", "pglite", "package.json"), "utf8")) as { version: string }).version;
+/**
+ * A freshly initialised data folder, kept between runs: PGlite's initdb (in WebAssembly) takes
+ * seconds, loading its result a fraction of that. Named by PGlite's version, so an upgrade makes
+ * a new one. Under node_modules/.cache, where tools keep such things (a clean clone starts without).
+ */
+const TEMPLATE = join(modules, ".cache", "omnimem", `pglite-${pgliteVersion}-datadir.tar.gz`);
 
 /**
  * PGlite (PostgreSQL compiled to WebAssembly, in this process, in memory) with the pgvector
@@ -18,7 +30,7 @@ export interface PgliteServer {
  * PostgreSQL server only.
  */
 export async function startPgliteServer(): Promise<PgliteServer> {
-  const db = await PGlite.create({ extensions: { vector } });
+  const db = await createFromTemplate();
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 16 });
   await server.start();
   return {
@@ -28,4 +40,17 @@ export async function startPgliteServer(): Promise<PgliteServer> {
       await db.close();
     },
   };
+}
+
+async function createFromTemplate(): Promise<PGlite> {
+  const saved = await readFile(TEMPLATE).catch(() => undefined);
+  if (saved !== undefined) return PGlite.create({ extensions: { vector }, loadDataDir: new Blob([saved]) });
+  const db = await PGlite.create({ extensions: { vector } });
+  const dump = await db.dumpDataDir("gzip");
+  await mkdir(join(TEMPLATE, ".."), { recursive: true });
+  // Written aside and renamed: test files starting at once never read a half-written one.
+  const partial = `${TEMPLATE}.${process.pid}.partial`;
+  await writeFile(partial, new Uint8Array(await dump.arrayBuffer()));
+  await rename(partial, TEMPLATE);
+  return db;
 }
