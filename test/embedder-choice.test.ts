@@ -2,6 +2,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IndexMismatchError, LocalEmbedder, Memory } from "../src/index.js";
+import { healthReport } from "../src/server/health.js";
+import { omnimem } from "./support/cli-process.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
 const silent = { logLevel: "silent" as const };
@@ -87,4 +89,36 @@ describe("a root remembers its local embedder", () => {
     });
     expect(await readdir(root)).toEqual([]);
   });
+
+  it("says which embedder a root uses (/health, doctor, config show), and `omnimem reindex --embedder` moves it", async () => {
+    const hashed = await openMemory({ embedder: new LocalEmbedder({ dimensions: 256 }) });
+    const { results } = await hashed.add("I adopted a beagle named Biscuit", { userId: "erin", infer: false });
+    await hashed.close();
+
+    const reopened = await openMemory();
+    const health = healthReport(reopened).capabilities.embedding;
+    expect(health).toMatchObject({ state: "local" });
+    expect(health.detail).toMatch(/^hashed: .*256 dimensions; the one this root was built with/);
+    expect(health.enable).toContain("omnimem reindex --embedder word-vectors");
+    await reopened.close();
+
+    const shown = await omnimem(["config", "show", "--root", root, "--json"]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout).embedder).toEqual({ name: "hashed", chosenBy: "root" });
+
+    const moved = await omnimem(["reindex", "--root", root, "--embedder", "word-vectors", "--json", "--log-level", "silent"]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(JSON.parse(moved.stdout)).toMatchObject({ records: 1, embedder: "word-vectors" });
+
+    const after = await omnimem(["config", "show", "--root", root]);
+    expect(after.stdout).toContain("embedder:    word-vectors (the one this root was built with)");
+    const memory = await openMemory();
+    expect(memory.embedderInfo).toMatchObject({ name: "word-vectors", chosenBy: "root" });
+    expect(healthReport(memory).capabilities.embedding.detail).toMatch(/^word-vectors: /);
+    expect((await memory.search("beagle", { userId: "erin", method: "vector" })).results[0]?.id).toBe(results[0]!.id);
+
+    const refused = await omnimem(["reindex", "--root", root, "--embedder", "glove", "--log-level", "silent"]);
+    expect(refused.code).toBe(65);
+    // Four CLI processes, each loading the engine: seconds apiece on a busy machine.
+  }, 180_000);
 });

@@ -33,7 +33,9 @@ Usage: omnimem <command> [options]
                                      or folders of files; rerun after an interruption: nothing is stored twice
   export [--format jsonl|markdown] [--out path] [--user u | --agent a] [--kind k] [--force]
                                      JSONL to stdout or a file; markdown: the log files into a folder
-  reindex                            rebuild the catalog and the search index from the markdown files
+  reindex [--embedder word-vectors|hashed]
+                                     rebuild the catalog and the search index from the markdown files;
+                                     --embedder moves the root to that local embedder (re-embeds everything)
   migrate [postgres://...]           apply the PostgreSQL backend's pending schema steps (URL: argument or
                                      $OMNIMEM_STORE__URL; servers also apply them at start)
   doctor                             check capabilities, model endpoints, tools, disk and consistency
@@ -81,6 +83,7 @@ const OPTIONS = {
   port: { type: "string" },
   insecure: { type: "boolean" },
   json: { type: "boolean", default: false },
+  embedder: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 

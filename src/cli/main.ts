@@ -87,7 +87,7 @@ async function runMemoryCommand(command: string, memory: Memory, values: CliValu
     }
     case "reindex": {
       const { reindexCommand } = await import("./commands/reindex.js");
-      return reindexCommand(memory, output);
+      return reindexCommand(memory, output, values.embedder);
     }
     default: {
       const { MEMORY_COMMANDS } = await import("./commands/memory-commands.js");
@@ -121,6 +121,7 @@ function resolve(values: CliValues): ResolvedConfig {
   set("server.host", "host", values.host);
   set("server.port", "port", values.port === undefined ? undefined : Number(values.port));
   set("server.insecure", "insecure", values.insecure);
+  set("localEmbedding.embedder", "embedder", values.embedder);
   const dotEnv = loadDotEnv(process.cwd(), process.env);
   return resolveConfig({
     cwd: process.cwd(),

@@ -37,14 +37,7 @@ export function healthReport(memory: Memory): HealthReport {
           detail: multimodal.ocr ? "local parsers; images and scanned pages through local OCR" : "local parsers; no image reading",
           enable: "set [multimodal] model and base_url (OMNIMEM_MULTIMODAL__MODEL, OMNIMEM_MULTIMODAL__BASE_URL) for a vision model",
         };
-  const embedding: CapabilityReport =
-    config.embedding !== undefined
-      ? { state: "enabled", detail: `${config.embedding.model} at the configured endpoint` }
-      : {
-          state: "local",
-          detail: `local hashed embedder (${config.localEmbedding.dimensions} dimensions): matches words, not meaning`,
-          enable: "set [embedding] model and base_url (OMNIMEM_EMBEDDING__MODEL, OMNIMEM_EMBEDDING__BASE_URL) for semantic recall",
-        };
+  const embedding = embeddingCapability(memory);
   const ocr: CapabilityReport = multimodal.ocr
     ? { state: "enabled", detail: "tesseract.js with its bundled English data" }
     : { state: "unavailable", detail: "local OCR is turned off", enable: "set OMNIMEM_MULTIMODAL__OCR=true" };
@@ -78,4 +71,31 @@ export function healthReport(memory: Memory): HealthReport {
     mode: memory.mode,
     capabilities: { llm, multimodal: multimodalReport, embedding, ocr, office, audio },
   };
+}
+
+const ENABLE_ENDPOINT = "set [embedding] model and base_url (OMNIMEM_EMBEDDING__MODEL, OMNIMEM_EMBEDDING__BASE_URL)";
+const CHOSEN_BY = { config: "named in the config", root: "the one this root was built with", default: "the default for a new root" } as const;
+
+/** Which embedder the root uses, by name, and why that one. */
+function embeddingCapability(memory: Memory): CapabilityReport {
+  const { name, model, dimensions, chosenBy } = memory.embedderInfo;
+  const why = chosenBy === undefined ? "" : `; ${CHOSEN_BY[chosenBy]}`;
+  switch (name) {
+    case "endpoint":
+      return { state: "enabled", detail: `${model} at the configured endpoint` };
+    case "custom":
+      return { state: "enabled", detail: `${model} (an embedder passed to Memory, ${dimensions} dimensions)` };
+    case "word-vectors":
+      return {
+        state: "local",
+        detail: `word-vectors: local GloVe word vectors, SIF-weighted (${dimensions} dimensions${why}): offline, finds paraphrases`,
+        enable: `${ENABLE_ENDPOINT} for a stronger embedding model`,
+      };
+    case "hashed":
+      return {
+        state: "local",
+        detail: `hashed: local words and character trigrams (${dimensions} dimensions${why}): matches words, not meaning`,
+        enable: `omnimem reindex --embedder word-vectors for offline meaning, or ${ENABLE_ENDPOINT} for semantic recall`,
+      };
+  }
 }

@@ -2,6 +2,8 @@ import { maskSettingValue } from "../../config/mask.js";
 import type { Origin, ResolvedConfig } from "../../config/resolve.js";
 import { SETTINGS, snakeCase } from "../../config/settings.js";
 import { formatTomlValue } from "../../config/toml-value.js";
+import { chooseLocalEmbedder, type LocalEmbedderChoice } from "../../providers/embedding/local-choice.js";
+import { indexDirectory, recordedIndexIdentity } from "../../store/embedded/index-identity.js";
 
 export interface ConfigShowSetting {
   /** Dotted snake_case, as in omnimem.toml: `multimodal.max_bytes`. */
@@ -14,6 +16,8 @@ export interface ConfigShowSetting {
 export interface ConfigShowReport {
   configFile?: string;
   envFile?: string;
+  /** The embedder the root uses with these settings: a local one by name, or the endpoint's model. */
+  embedder: { name: LocalEmbedderChoice["name"]; chosenBy: LocalEmbedderChoice["reason"] } | { name: "endpoint"; model: string };
   settings: ConfigShowSetting[];
 }
 
@@ -30,15 +34,26 @@ export function configShowReport(resolved: ResolvedConfig): ConfigShowReport {
   return {
     ...(resolved.configFile === undefined ? {} : { configFile: resolved.configFile }),
     ...(resolved.envFile === undefined ? {} : { envFile: resolved.envFile }),
+    embedder: embedderOf(resolved.config),
     settings,
   };
 }
+
+/** Read from the root's index record (a small file), as Memory.open chooses it, without opening anything. */
+function embedderOf(config: ResolvedConfig["config"]): ConfigShowReport["embedder"] {
+  if (config.embedding !== undefined) return { name: "endpoint", model: config.embedding.model };
+  const choice = chooseLocalEmbedder(config.localEmbedding, recordedIndexIdentity(indexDirectory(config.root)));
+  return { name: choice.name, chosenBy: choice.reason };
+}
+
+const CHOSEN_BY = { config: "named in the config", root: "the one this root was built with", default: "the default for a new root" } as const;
 
 /** `key = value   (source)`, one setting a line, values aligned, written as they would be in TOML. */
 export function renderConfigShow(report: ConfigShowReport): string {
   const header = [
     `config file: ${report.configFile ?? "none"}`,
     `env file:    ${report.envFile ?? "none"}`,
+    `embedder:    ${report.embedder.name === "endpoint" ? `endpoint, ${report.embedder.model}` : `${report.embedder.name} (${CHOSEN_BY[report.embedder.chosenBy]})`}`,
     "",
   ];
   const rows = report.settings.map((setting) => ({
