@@ -436,6 +436,27 @@ export class Memory {
     return keys.map((key) => (key.scope.ownerType === "user" ? { userId: key.scope.ownerId } : { agentId: key.scope.ownerId }));
   }
 
+  /** The owners with memories in the app and project (default: the configured ones), most recently active first, one page. */
+  async owners(
+    options: Pick<OwnerOptions, "appId" | "projectId"> & { limit?: number; offset?: number } = {},
+  ): Promise<{ owners: { userId?: string; agentId?: string; memories: number; lastTimestamp: string }[]; total: number }> {
+    this.requireReady();
+    const { appId, projectId } = this.appAndProject(options);
+    const limit = options.limit ?? 100;
+    const offset = options.offset ?? 0;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError("limit must be an integer in 1..1000", { details: { path: "limit" } });
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError("offset must be a non-negative integer", { details: { path: "offset" } });
+    const page = await this.store.owners(appId, projectId, { limit, offset });
+    return {
+      owners: page.owners.map((owner) => ({
+        ...(owner.ownerType === "user" ? { userId: owner.ownerId } : { agentId: owner.ownerId }),
+        memories: owner.memories,
+        lastTimestamp: new Date(owner.lastTimestamp).toISOString(),
+      })),
+      total: page.total,
+    };
+  }
+
   /**
    * infer: false — each turn becomes an episode as it is, with no model involved. With an
    * idempotency key each turn's id is derived from (owner, key, position), and turns whose

@@ -31,6 +31,7 @@ import type {
   GetResponse,
   HistoryResponse,
   MessageItem,
+  OwnersResponse,
   SearchResponse,
   SuccessEnvelope,
   UpdateResponse,
@@ -41,12 +42,14 @@ import { healthReport, OMNIMEM_VERSION } from "./health.js";
 import { handleMcpHttp } from "../mcp/http.js";
 import { ServerMetrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
+import { defaultUiDirectory, uiResponse } from "./ui-files.js";
 import {
   addRequestSchema,
   deleteRequestSchema,
   flushRequestSchema,
   getRequestSchema,
   historyRequestSchema,
+  ownersRequestSchema,
   searchRequestSchema,
   updateRequestSchema,
 } from "./schemas.js";
@@ -66,6 +69,8 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** Work of a request answered at its time limit, still running (the server waits for it when it closes). */
   onAbandoned?: (work: Promise<void>) => void;
+  /** The built web memory browser served at /ui; default: dist/ui of this package. */
+  uiDirectory?: string;
 }
 
 type AppEnv = { Variables: { requestId: string; access: Access; log: Logger } };
@@ -76,7 +81,7 @@ const DEFAULT_BODY_LIMIT = 80 * 1024 * 1024;
 const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
 const DISCARD_MAX_MS = 5_000;
 const PREFIXES = ["/api/v1", "/api/v2"] as const;
-const MEMORY_ROUTES = ["add", "flush", "search", "get", "update", "delete", "history"] as const;
+const MEMORY_ROUTES = ["add", "flush", "search", "get", "update", "delete", "history", "owners"] as const;
 /** Route labels for metrics: the known paths, everything else one label (no unbounded cardinality). */
 const KNOWN_PATHS = new Set<string>(["/health", "/metrics", "/openapi.json", "/mcp", ...PREFIXES.flatMap((prefix) => MEMORY_ROUTES.map((route) => `${prefix}/memory/${route}`))]);
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -171,6 +176,10 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
 
   app.get("/health", (c) => c.json(healthReport(memory)));
   app.get("/openapi.json", (c) => c.json(openApiDocument(OMNIMEM_VERSION)));
+  // The web memory browser (src/ui): static files; what it shows comes from the API, behind the keys.
+  const uiDirectory = options.uiDirectory ?? defaultUiDirectory();
+  app.get("/ui", () => uiResponse(uiDirectory, ""));
+  app.get("/ui/*", (c) => uiResponse(uiDirectory, c.req.path.slice("/ui".length)));
   app.get("/metrics", async (c) => c.body(await metrics.text(), 200, { "content-type": metrics.contentType }));
   // The MCP server (streamable HTTP), behind the same keys; the owner comes from /mcp?user_id=… (src/mcp/http.ts).
   app.all("/mcp", (c) =>
@@ -350,6 +359,23 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
       const history = await memory.history(body.memory_id, byIdOwner(c, body));
       if (history.length === 0) throw new NotFoundError(`memory ${body.memory_id} not found`, { details: { id: body.memory_id } });
       const data: HistoryResponse = { memory_id: body.memory_id, history };
+      return success(c, data);
+    });
+
+    // For browsing (the /ui page): whose memories there are, in the caller's app and project.
+    app.post(route("owners"), async (c) => {
+      const body = parseBody(ownersRequestSchema, await readJson(c));
+      const pageSize = body.page_size ?? 50;
+      const page = await memory.owners({ ...scopeOf(c, body), limit: pageSize, offset: ((body.page ?? 1) - 1) * pageSize });
+      const data: OwnersResponse = {
+        owners: page.owners.map((owner) => ({
+          ...(owner.userId === undefined ? {} : { user_id: owner.userId }),
+          ...(owner.agentId === undefined ? {} : { agent_id: owner.agentId }),
+          memory_count: owner.memories,
+          last_timestamp: owner.lastTimestamp,
+        })),
+        total_count: page.total,
+      };
       return success(c, data);
     });
   }

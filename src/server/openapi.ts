@@ -7,6 +7,7 @@ import {
   flushRequestSchema,
   getRequestSchema,
   historyRequestSchema,
+  ownersRequestSchema,
   responseSchemas,
   searchRequestSchema,
   updateRequestSchema,
@@ -69,6 +70,13 @@ const ROUTES: RouteDoc[] = [
     request: historyRequestSchema,
     response: responseSchemas.history,
     errors: [401, 403, 404, 413, 422, 503],
+  },
+  {
+    path: "/api/v1/memory/owners",
+    summary: "The owners (users and agents) with memories in the app and project, most recently active first, paged",
+    request: ownersRequestSchema,
+    response: responseSchemas.owners,
+    errors: [401, 403, 413, 422, 503],
   },
 ];
 

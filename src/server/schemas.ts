@@ -9,6 +9,7 @@ import type {
   FlushRequest,
   GetRequest,
   HistoryRequest,
+  OwnersRequest,
   SearchRequest,
   UpdateRequest,
 } from "../spec/http.js";
@@ -148,6 +149,12 @@ export const deleteRequestSchema = z
 
 export const historyRequestSchema = z.strictObject({ memory_id: memoryId, ...byIdOwnerFields, ...scopeFields });
 
+export const ownersRequestSchema = z.strictObject({
+  ...scopeFields,
+  page: z.number().int().min(1).max(1_000_000).optional(),
+  page_size: z.number().int().min(1).max(100).optional(),
+});
+
 // Response data, for the OpenAPI document.
 
 const partReportSchema = z.object({
@@ -242,6 +249,12 @@ export const responseSchemas = {
   get: z.object({ episodes: z.array(episodeSchema), facts: z.array(factSchema), total_count: z.number().int(), count: z.number().int() }),
   update: z.union([episodeSchema, factSchema]),
   delete: z.object({ deleted: z.number().int() }),
+  owners: z.object({
+    owners: z.array(
+      z.object({ user_id: z.string().optional(), agent_id: z.string().optional(), memory_count: z.number().int(), last_timestamp: z.string() }),
+    ),
+    total_count: z.number().int(),
+  }),
   history: z.object({
     memory_id: z.string(),
     history: z.array(
@@ -280,4 +293,5 @@ export type RequestTypeChecks = [
   Accepts<typeof updateRequestSchema, UpdateRequest>,
   Accepts<typeof deleteRequestSchema, DeleteRequest>,
   Accepts<typeof historyRequestSchema, HistoryRequest>,
+  Accepts<typeof ownersRequestSchema, OwnersRequest>,
 ];

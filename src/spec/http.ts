@@ -263,6 +263,27 @@ export interface HistoryResponse {
   history: HistoryEntry[];
 }
 
+/** The owners with memories in an app and project (the API key's, when it is confined to one). */
+export interface OwnersRequest extends ScopeFields {
+  page?: number;
+  page_size?: number;
+}
+
+export interface OwnerWire {
+  /** Exactly one of user_id / agent_id: whose memories these are. */
+  user_id?: string;
+  agent_id?: string;
+  memory_count: number;
+  /** ISO-8601 time of the owner's latest memory. */
+  last_timestamp: string;
+}
+
+export interface OwnersResponse {
+  /** Most recently active first. */
+  owners: OwnerWire[];
+  total_count: number;
+}
+
 export type CapabilityState = "enabled" | "local" | "unavailable";
 
 export interface CapabilityReport {

@@ -95,4 +95,20 @@ export interface MemoryStore {
   rebuildCatalog(): Promise<{ records: number }>;
   /** Deletes every memory, its history and pending jobs. */
   reset(): Promise<void>;
+  /** The owners with memories in one app and project, most recently active first, one page of them. */
+  owners(appId: string, projectId: string, page: { limit: number; offset: number }): Promise<OwnersPage>;
+}
+
+/** One owner with memories, for browsing: how many, and when the latest happened (epoch ms). */
+export interface OwnerSummary {
+  ownerType: "user" | "agent";
+  ownerId: string;
+  memories: number;
+  lastTimestamp: number;
+}
+
+export interface OwnersPage {
+  owners: OwnerSummary[];
+  /** Owners in the app and project before paging. */
+  total: number;
 }

@@ -11,6 +11,7 @@ import type {
   ListSort,
   ListSortField,
   MemoryStore,
+  OwnersPage,
   OwnerMatch,
   RecordChange,
 } from "../../spec/memory-store.js";
@@ -193,6 +194,23 @@ export class EmbeddedStore implements MemoryStore {
     return rows.length > options.limit && last !== undefined
       ? { records, nextCursor: encodeCursor(options.sort ?? DEFAULT_SORT, last) }
       : { records };
+  }
+
+  async owners(appId: string, projectId: string, page: { limit: number; offset: number }): Promise<OwnersPage> {
+    const state = this.requireState();
+    // Grouped on the owner index's leading columns: no row is read past the app and project.
+    const rows = state
+      .statement(
+        `SELECT owner_type, owner_id, count(*) AS n, max(ts) AS last_ts FROM catalog WHERE app_id = ? AND project_id = ?
+         GROUP BY owner_type, owner_id ORDER BY last_ts DESC, owner_type, owner_id LIMIT ? OFFSET ?`,
+      )
+      .all(appId, projectId, page.limit, page.offset) as { owner_type: "user" | "agent"; owner_id: string; n: number; last_ts: number }[];
+    const total = (
+      state.statement("SELECT count(*) AS n FROM (SELECT 1 FROM catalog WHERE app_id = ? AND project_id = ? GROUP BY owner_type, owner_id)").get(appId, projectId) as {
+        n: number;
+      }
+    ).n;
+    return { owners: rows.map((row) => ({ ownerType: row.owner_type, ownerId: row.owner_id, memories: row.n, lastTimestamp: row.last_ts })), total };
   }
 
   async count(scope?: Scope, filter?: SearchFilter): Promise<number> {

@@ -9,6 +9,7 @@ import type {
   ListSortField,
   MemoryStore,
   OwnerMatch,
+  OwnersPage,
   RecordChange,
 } from "../../spec/memory-store.js";
 import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "../../spec/types.js";
@@ -158,6 +159,30 @@ export class PostgresMemoryStore implements MemoryStore {
     const last = page[page.length - 1];
     const records = page.map(rowToRecord);
     return rows.length > options.limit && last !== undefined ? { records, nextCursor: encodeCursor(sort, last) } : { records };
+  }
+
+  async owners(appId: string, projectId: string, page: { limit: number; offset: number }): Promise<OwnersPage> {
+    const { rows } = await this.database.query<{ owner_type: "user" | "agent"; owner_id: string; n: string; last_ts: number; total: string }>(
+      `SELECT owner_type, owner_id, count(*) AS n, max(ts) AS last_ts, count(*) OVER () AS total FROM memories
+       WHERE app_id = $1 AND project_id = $2 GROUP BY owner_type, owner_id
+       ORDER BY last_ts DESC, owner_type, owner_id LIMIT $3 OFFSET $4`,
+      [appId, projectId, page.limit, page.offset],
+    );
+    const total =
+      rows.length > 0
+        ? Number(rows[0]!.total)
+        : Number(
+            (
+              await this.database.query<{ n: string }>(
+                "SELECT count(*) AS n FROM (SELECT 1 FROM memories WHERE app_id = $1 AND project_id = $2 GROUP BY owner_type, owner_id) AS owners",
+                [appId, projectId],
+              )
+            ).rows[0]!.n,
+          );
+    return {
+      owners: rows.map((row) => ({ ownerType: row.owner_type, ownerId: row.owner_id, memories: Number(row.n), lastTimestamp: Number(row.last_ts) })),
+      total,
+    };
   }
 
   async count(scope?: Scope, filter?: SearchFilter): Promise<number> {
