@@ -169,6 +169,15 @@ export async function applyMigrations(
 ): Promise<MigrationReport> {
   const migrations = options.migrations ?? MIGRATIONS;
   return withSchemaLock(client, schema, async () => {
+    if (options.dryRun) {
+      // Looks without creating anything: a server that may not migrate leaves no trace.
+      const { rows } = await client.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [`"${schema}".omnimem_migrations`]);
+      const done = new Set<number>();
+      if (rows[0]?.present === true) {
+        for (const row of (await client.query(`SELECT version FROM "${schema}".omnimem_migrations`)).rows) done.add(Number(row.version));
+      }
+      return { applied: [], pending: migrations.filter((m) => !done.has(m.version)).map((m) => m.version), version: Math.max(0, ...done) };
+    }
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await client.query("SELECT set_config('search_path', $1, false)", [`"${schema}", public`]);
     await client.query(
@@ -181,7 +190,6 @@ export async function applyMigrations(
     const done = new Set((await client.query("SELECT version FROM omnimem_migrations")).rows.map((row) => Number(row.version)));
     const pending = migrations.filter((migration) => !done.has(migration.version));
     const version = () => Math.max(0, ...done);
-    if (options.dryRun) return { applied: [], pending: pending.map((m) => m.version), version: version() };
     const applied: number[] = [];
     for (const migration of pending) {
       await client.query("BEGIN");

@@ -179,8 +179,12 @@ export function translate(error: unknown): Error {
   if (isOmnimemError(error)) return error;
   if (error instanceof Error && "code" in error && typeof (error as { code: unknown }).code === "string") {
     const code = (error as { code: string }).code;
-    if (["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET"].includes(code) || code.startsWith("08") || code === "28P01" || code === "3D000") {
+    if (["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET"].includes(code) || code.startsWith("08")) {
       return new CapabilityUnavailableError(`PostgreSQL is unreachable: ${error.message}`, { cause: error, details: { code } });
+    }
+    // Wrong password, unknown user or database: the server answered, but not to us.
+    if (code.startsWith("28") || code === "3D000") {
+      return new CapabilityUnavailableError(`PostgreSQL refused the connection: ${error.message}`, { cause: error, details: { code } });
     }
   }
   if (error instanceof Error && "code" in error && typeof (error as { code: unknown }).code === "string" && /^[0-9A-Z]{5}$/.test((error as { code: string }).code)) {

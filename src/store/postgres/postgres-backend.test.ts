@@ -84,7 +84,14 @@ describe.skipIf(REAL_PG_URL === undefined)(
       }
       const behind = server({ schema: freshSchema(), migrate: false });
       await expect(behind.store.open()).rejects.toThrow(/omnimem migrate/);
-      await dropSchema(url, behind.database.schema);
+      const probe = new pg.Client({ connectionString: url });
+      await probe.connect();
+      try {
+        const { rows } = await probe.query("SELECT to_regnamespace($1) AS schema", [behind.database.schema]);
+        expect(rows[0].schema).toBeNull();
+      } finally {
+        await probe.end();
+      }
     });
 
     it.skipIf(hasVector)("answers CAPABILITY_UNAVAILABLE naming the vector extension when the server lacks pgvector", async () => {
@@ -110,6 +117,10 @@ describe.skipIf(REAL_PG_URL === undefined)(
       const error = await backend.store.open().catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(CapabilityUnavailableError);
       expect((error as Error).message).toMatch(/PostgreSQL is unreachable/);
+      const elsewhere = new URL(url);
+      elsewhere.pathname = "/no_such_database";
+      const unknown = new PostgresBackend({ url: elsewhere.toString() });
+      await expect(unknown.store.open()).rejects.toMatchObject({ code: "CAPABILITY_UNAVAILABLE", message: expect.stringMatching(/refused the connection.*no_such_database/) });
     });
 
     it("finds through server B a memory added through server A, as soon as A's add returns", async () => {
