@@ -71,6 +71,8 @@ export class BackgroundRetry {
             unref: true,
             signal: this.stopping.signal,
             onFailedAttempt: ({ error, attemptNumber }) => {
+              // stop() during an attempt: p-retry reports the abort as a failure; it is not one.
+              if (this.stopping.signal.aborted) return;
               const level = this.options.expected?.(error) === true ? "debug" : "warn";
               logger?.[level]({ err: error, attempt: attemptNumber }, `${what} failed; retrying`);
             },
