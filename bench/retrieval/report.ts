@@ -325,6 +325,22 @@ export function compareRuns(before: RetrievalRun, after: RetrievalRun): Compared
     for (const k of LOCOMO_KS) {
       rows.push({ name: `LoCoMo recall@${k}`, method, before: before.locomo?.methods[method]?.overall[`recall@${k}`], after: after.locomo?.methods[method]?.overall[`recall@${k}`] });
     }
+    const types = [...new Set([...Object.keys(lmeBefore?.byType ?? {}), ...Object.keys(lmeAfter?.byType ?? {})])].sort();
+    for (const type of types) {
+      const [was, is] = [lmeBefore?.byType[type], lmeAfter?.byType[type]];
+      if ((was?.answerable ?? 0) === 0 && (is?.answerable ?? 0) === 0) continue;
+      rows.push({ name: `LongMemEval ${type} session recall_all@5`, method, before: was?.session["recall_all@5"], after: is?.session["recall_all@5"] });
+      rows.push({ name: `LongMemEval ${type} turn recall_all@10`, method, before: was?.turn["recall_all@10"], after: is?.turn["recall_all@10"] });
+    }
+    const categories = [...new Set([...Object.keys(before.locomo?.methods[method]?.byCategory ?? {}), ...Object.keys(after.locomo?.methods[method]?.byCategory ?? {})])].sort();
+    for (const category of categories) {
+      rows.push({
+        name: `LoCoMo ${category} ${categoryName(category)} recall@10`,
+        method,
+        before: before.locomo?.methods[method]?.byCategory[category]?.recall["recall@10"],
+        after: after.locomo?.methods[method]?.byCategory[category]?.recall["recall@10"],
+      });
+    }
     rows.push({ name: "LongMemEval search p50 ms", method, before: lmeBefore?.searchMsP50, after: lmeAfter?.searchMsP50 });
   }
   return rows.filter((row) => row.before !== undefined || row.after !== undefined);
