@@ -184,6 +184,22 @@ describe("PostgreSQL backend on PGlite + pgvector: the write path and recovery",
     await writer.close();
   });
 
+  it("writes record, history and embedding in one transaction when the writer hands the vectors to the store", async () => {
+    const record = makeRecord(alice, "The staging cluster runs in eu-west-3");
+    const vectors = new Map([[record.id, embedder.embedOne(record.text)]]);
+    await backend.store.apply([{ op: "add", record }], vectors);
+    expect((await backend.index.vector(embedder.embedOne(record.text), { scope: alice, limit: 1 }))[0]?.id).toBe(record.id);
+    expect(await backend.store.pendingIndexJobs(10)).toEqual([]);
+    // A batch that fails part-way writes nothing: no record, no history, no vector.
+    const other = makeRecord(alice, "Something that must not be stored");
+    await expect(
+      backend.store.apply([{ op: "add", record: other }, { op: "delete", id: makeRecord(alice, "x").id }], new Map([[other.id, embedder.embedOne(other.text)]])),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await backend.store.get(other.id)).toBeUndefined();
+    expect(await backend.store.history(other.id)).toEqual([]);
+    expect(await backend.index.count()).toBe(1);
+  });
+
   it("has an HNSW index whose operator class serves the cosine ordering vector search uses", async () => {
     const plan = await backend.database.transaction(async (client) => {
       // A handful of rows never make the planner prefer an index on its own: rule out the scan.

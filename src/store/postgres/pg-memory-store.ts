@@ -49,7 +49,13 @@ export class PostgresMemoryStore implements MemoryStore {
     return this.database.release();
   }
 
-  async apply(changes: readonly RecordChange[]): Promise<AppliedChanges> {
+  /**
+   * With `embeddings` (id → vector, for adds and updates), the embedding column is written in
+   * the same transaction as the record and its history: the whole write, index included, commits
+   * or rolls back as one, and no process death can leave a memory without its vector. Only for a
+   * schema whose index was opened with vectors (the column exists from then on).
+   */
+  async apply(changes: readonly RecordChange[], embeddings?: ReadonlyMap<string, Float32Array>): Promise<AppliedChanges> {
     if (changes.length === 0) return { jobs: [], history: [] };
     for (const change of changes) validateChange(change);
     return this.database.transaction(async (client) => {
@@ -117,6 +123,14 @@ export class PostgresMemoryStore implements MemoryStore {
           );
           previous.delete(id);
         }
+      }
+      if (embeddings !== undefined && embeddings.size > 0) {
+        const written = changes.flatMap((change) => (change.op === "delete" ? [] : [change.record.id])).filter((id) => embeddings.has(id));
+        await client.query(
+          `UPDATE memories AS m SET embedding = d.embedding::vector
+           FROM unnest($1::text[], $2::text[]) AS d(id, embedding) WHERE m.id = d.id`,
+          [written, written.map((id) => `[${Array.from(embeddings.get(id)!).join(",")}]`)],
+        );
       }
       return { jobs: [], history };
     });
