@@ -79,6 +79,17 @@ describe("memoryMiddleware", () => {
     expect((await memory.getAll({ userId: "alice" })).results).toHaveLength(2);
   });
 
+  it("searches afresh for each new user message, also when it repeats an earlier one", async () => {
+    const middleware = memoryMiddleware(memory, { userId: "alice" });
+    const mock = new MockLanguageModelV3({ doGenerate: answer("ok") });
+    const model = wrapLanguageModel({ model: mock, middleware });
+    await generateText({ model, prompt: "Where do I park my bike?" });
+    expect(systemTexts(mock.doGenerateCalls[0]!.prompt)).toEqual([]);
+    await memory.add("I park my bike in the courtyard behind the bakery", { userId: "alice", infer: false });
+    await generateText({ model, prompt: "Where do I park my bike?" });
+    expect(systemTexts(mock.doGenerateCalls[1]!.prompt)[0]).toContain("courtyard behind the bakery");
+  });
+
   it("leaves the prompt alone when nothing matches", async () => {
     const mock = new MockLanguageModelV3({ doGenerate: answer("Hello.") });
     await generateText({ model: wrapLanguageModel({ model: mock, middleware: memoryMiddleware(memory, { userId: "alice" }) }), prompt: "Good morning" });

@@ -39,11 +39,12 @@ export function memoryMiddleware(memory: MemoryPort | OmnimemClient, options: Me
   const port = memoryPortOf(memory);
   const owner = ownerOf(options);
   const format = options.formatMemories ?? defaultFormat;
-  // A multi-step call (tool use) asks the model several times about one user message: search once.
+  // A multi-step call (tool use) asks the model again after each tool result about the same user
+  // message: those steps reuse its search. A new user message always searches afresh.
   let lastSearch: { query: string; hits: Promise<MemoryView[]> } | undefined;
 
-  const recall = (query: string): Promise<MemoryView[]> => {
-    if (lastSearch?.query !== query) {
+  const recall = (query: string, continuing: boolean): Promise<MemoryView[]> => {
+    if (!continuing || lastSearch?.query !== query) {
       const hits = port
         .search(query, {
           ...owner,
@@ -90,7 +91,8 @@ export function memoryMiddleware(memory: MemoryPort | OmnimemClient, options: Me
     async transformParams({ params }) {
       const query = textOf(latestUserMessage(params.prompt));
       if (query === "") return params;
-      const hits = await guarded(() => recall(query), []);
+      const continuing = params.prompt[params.prompt.length - 1]?.role !== "user";
+      const hits = await guarded(() => recall(query, continuing), []);
       if (hits.length === 0) return params;
       const memoryMessage: PromptMessage = { role: "system", content: format(hits) };
       // After the app's own system messages, before the conversation.

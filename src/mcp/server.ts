@@ -43,6 +43,21 @@ export interface ToolErrorBody {
   error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
+/**
+ * The tool list is the same for every owner: built once per process, on the first tools/list
+ * rather than at start (converting the schemas costs time the handshake should not wait for).
+ */
+let listed: Tool[] | undefined;
+function listTools(): Tool[] {
+  return (listed ??= MEMORY_TOOLS.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchemaOf(tool.inputSchema),
+    annotations: { title: tool.title, ...tool.annotations },
+  })));
+}
+
 const RESOURCE_PREFIX = "omnimem://memory/";
 const RESOURCES_LISTED = 50;
 const PROMPT_NAME = "use-memory";
@@ -58,17 +73,6 @@ export function createMcpServer(memory: MemoryPort, options: McpServerOptions): 
     { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS },
   );
   const tools = new Map(MEMORY_TOOLS.map((tool) => [tool.name, tool]));
-  // Built on the first tools/list, not at start: converting the schemas costs time the handshake should not wait for.
-  let listed: Tool[] | undefined;
-  const listTools = (): Tool[] =>
-    (listed ??= MEMORY_TOOLS.map((tool) => ({
-    name: tool.name,
-    title: tool.title,
-    description: tool.description,
-    inputSchema: jsonSchemaOf(tool.inputSchema),
-    annotations: { title: tool.title, ...tool.annotations },
-  })));
-
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools() }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const tool = tools.get(request.params.name);
@@ -98,7 +102,13 @@ export function createMcpServer(memory: MemoryPort, options: McpServerOptions): 
   server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     const uri = request.params.uri;
     const id = uri.startsWith(RESOURCE_PREFIX) ? decodeURIComponent(uri.slice(RESOURCE_PREFIX.length)) : undefined;
-    const item = id === undefined || id === "" ? null : await memory.get(id, ownerOf(options.owner)).catch(() => null);
+    let item = null;
+    try {
+      if (id !== undefined && id !== "") item = await memory.get(id, ownerOf(options.owner));
+    } catch (error) {
+      // A malformed id is a missing resource; anything else (the memory failed to open) says what it is.
+      if (!isOmnimemError(error) || error.code !== "INVALID_INPUT") throw new McpError(McpErrorCode.InternalError, errorText(error, options.logger));
+    }
     if (item === null) throw new McpError(McpErrorCode.InvalidParams, `NOT_FOUND: no memory at ${uri}`);
     return { contents: [{ uri, mimeType: "application/json", text: JSON.stringify(item) }] };
   });
@@ -118,15 +128,20 @@ export function createMcpServer(memory: MemoryPort, options: McpServerOptions): 
 
 /** Any failure as a tool result the model can read: `{"error": {code, message}}`, isError set. */
 export function toolErrorResult(error: unknown, logger?: Logger): CallToolResult {
-  let body: ToolErrorBody;
-  if (isOmnimemError(error) && error.code !== "INTERNAL") {
-    body = { error: error.toJSON() };
-  } else {
-    // An unexpected error's message may name internals: it goes to the log only.
-    logger?.error({ err: error }, "memory tool failed");
-    body = { error: { code: "INTERNAL", message: "internal error; the memory server's log has the details" } };
-  }
+  const body = toolErrorBody(error, logger);
   return { isError: true, content: [{ type: "text", text: JSON.stringify(body) }], structuredContent: body as unknown as Record<string, unknown> };
+}
+
+function toolErrorBody(error: unknown, logger: Logger | undefined): ToolErrorBody {
+  if (isOmnimemError(error) && error.code !== "INTERNAL") return { error: error.toJSON() };
+  // An unexpected error's message may name internals: it goes to the log only.
+  logger?.error({ err: error }, "memory tool failed");
+  return { error: { code: "INTERNAL", message: "internal error; the memory server's log has the details" } };
+}
+
+function errorText(error: unknown, logger: Logger | undefined): string {
+  const { error: body } = toolErrorBody(error, logger);
+  return `${body.code}: ${body.message}`;
 }
 
 function jsonSchemaOf(schema: z.ZodType): Tool["inputSchema"] {
