@@ -1,0 +1,96 @@
+/** Small helpers for showing memories: owners, dates, the file labels parsed text carries. */
+import type { AtomicFactWire, EpisodeWire, Owner } from "./api.js";
+
+export interface OwnerRef {
+  type: "user" | "agent";
+  id: string;
+}
+
+export function ownerFields(owner: OwnerRef): Owner {
+  return owner.type === "user" ? { user_id: owner.id } : { agent_id: owner.id };
+}
+
+export function ownerLabel(owner: OwnerRef): string {
+  return `${owner.type} ${owner.id}`;
+}
+
+/** "2026-05-28 11:30" in the viewer's time zone. */
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function dayOf(iso: string): string {
+  return formatTime(iso).slice(0, 10);
+}
+
+export function memoryText(memory: EpisodeWire | AtomicFactWire): string {
+  return memory.kind === "episode" ? memory.episode : memory.content;
+}
+
+/**
+ * A part parsed from a file enters the turn's text under a label the server writes
+ * (`[image: receipt.png]`, `[pdf (sent as doc): report.pdf]`), so search and extraction know
+ * what it was. The labels tell which files an episode holds and where each one's text starts.
+ */
+export interface SourcePart {
+  modality: string;
+  sentAs?: string;
+  name?: string;
+  text: string;
+}
+
+const LABEL = /^\[(image|pdf|audio|doc|html|email|text)(?: \(sent as (\w+)\))?(?:: ([^\]\n]+))?\]$/;
+
+export function sourceParts(text: string): { before: string; parts: SourcePart[] } {
+  const lines = text.split("\n");
+  const parts: SourcePart[] = [];
+  const before: string[] = [];
+  let current: SourcePart | undefined;
+  for (const line of lines) {
+    const match = LABEL.exec(line);
+    if (match !== null) {
+      current = { modality: match[1]!, text: "" };
+      if (match[2] !== undefined) current.sentAs = match[2];
+      if (match[3] !== undefined) current.name = match[3];
+      parts.push(current);
+    } else if (current !== undefined) {
+      current.text += current.text === "" ? line : `\n${line}`;
+    } else {
+      before.push(line);
+    }
+  }
+  for (const part of parts) part.text = part.text.trim();
+  return { before: before.join("\n").trim(), parts };
+}
+
+/** The content-item type for a file the user drops, from its name and media type. */
+export function itemTypeOf(file: { name: string; type: string }): "image" | "pdf" | "audio" | "doc" | "html" | "email" | "text" {
+  const ext = extensionOf(file.name);
+  if (file.type.startsWith("image/")) return "image";
+  if (file.type.startsWith("audio/")) return "audio";
+  if (ext === "pdf" || file.type === "application/pdf") return "pdf";
+  if (ext === "html" || ext === "htm" || file.type === "text/html") return "html";
+  if (ext === "eml" || ext === "msg" || file.type === "message/rfc822") return "email";
+  if (["png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"].includes(ext)) return "image";
+  if (["mp3", "wav", "ogg", "m4a", "flac", "webm"].includes(ext)) return "audio";
+  return "doc";
+}
+
+export function extensionOf(name: string): string {
+  const match = /\.([A-Za-z0-9]{1,8})$/.exec(name);
+  return match?.[1]?.toLowerCase() ?? "";
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}
+
+export function formatScore(score: number | undefined): string {
+  return score === undefined ? "" : score.toFixed(3);
+}
