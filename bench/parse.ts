@@ -9,7 +9,7 @@ import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { memoryConfigSchema } from "../src/config/schema.js";
 import { createLogger } from "../src/log.js";
-import type { ParseCache } from "../src/ingest/parse-cache.js";
+import type { ParseCache } from "../src/spec/parse-cache.js";
 import { PartParser } from "../src/ingest/part-parser.js";
 import { defaultParsers } from "../src/parse/default-parsers.js";
 import { ParserRegistry } from "../src/parse/registry.js";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { memoryConfigSchema, type LlmConfig, type MemoryConfig, type MemoryConfigInput } from "./config/schema.js";
 import { normalizeMessages, type MessageInput, type Turn } from "./ingest/messages.js";
-import { ParseCache } from "./ingest/parse-cache.js";
+import { SqliteParseCache } from "./store/embedded/sqlite-parse-cache.js";
 import { PartParser, type PartReport } from "./ingest/part-parser.js";
 import { defaultParsers } from "./parse/default-parsers.js";
 import { ParserRegistry } from "./parse/registry.js";
@@ -14,7 +14,7 @@ import { KeyedMutex } from "./util/keyed-mutex.js";
 import { MemoryWriter } from "./ingest/memory-writer.js";
 import { FactReconciler } from "./extract/reconciler.js";
 import { ChatModel } from "./providers/llm/chat-model.js";
-import { scopeKey } from "./search/filters.js";
+import { scopeKey } from "./spec/scope.js";
 import type { StructuredModel } from "./spec/llm.js";
 import type { BufferedTurn, SessionKey } from "./spec/session-buffer.js";
 import { SqliteSessionBuffer } from "./store/embedded/sqlite-session-buffer.js";
@@ -373,7 +373,7 @@ export class Memory {
         officeTimeoutMs: multimodal.officeTimeoutMs,
       },
       ...this.parsingModels,
-      cache: new ParseCache(() => this.store.stateDb),
+      cache: new SqliteParseCache(() => this.store.stateDb),
       maxConcurrency: multimodal.maxConcurrency,
       maxRequestBytes: multimodal.maxRequestBytes,
       logger: this.logger,

@@ -57,14 +57,3 @@ export function boundaryPrompt(turns: readonly BufferedTurn[]) {
     prompt: `Conversation:\n${transcript(turns)}`,
   };
 }
-
-export function retrievalJudgementPrompt(query: string, memories: readonly string[]) {
-  return {
-    system: [
-      "You check whether memories retrieved for a query answer it.",
-      'Answer with JSON {"sufficient": true|false, "queries": [...]}. When they do not, write up to 3 different search queries',
-      "(other wordings, related people, places, dates or events) that could find what is missing; otherwise an empty list.",
-    ].join("\n"),
-    prompt: [`Query: ${query}`, "", "Retrieved memories:", memories.length === 0 ? "(none)" : memories.map((m, i) => `[${i + 1}] ${m}`).join("\n")].join("\n"),
-  };
-}

@@ -1,9 +1,8 @@
 import type { Logger } from "../log.js";
-import type { MemoryEvent } from "../ingest/formation.js";
 import type { SearchEngine } from "../search/search-engine.js";
 import type { StructuredModel } from "../spec/llm.js";
 import type { RecordChange } from "../spec/memory-store.js";
-import type { MemoryRecord, Metadata, Scope } from "../spec/types.js";
+import type { MemoryEvent, MemoryRecord, Metadata, Scope } from "../spec/types.js";
 import { newMemoryId } from "../store/ids.js";
 import { sha256 } from "../util/hash.js";
 import { reconciliationPrompt } from "./prompts.js";

@@ -37,9 +37,3 @@ export const boundarySchema = z.object({
   firstMessageOfNewEpisode: z.number().int().nullable().describe("number of the first message of the new episode, or null"),
 });
 export type BoundaryDecision = z.infer<typeof boundarySchema>;
-
-export const retrievalJudgementSchema = z.object({
-  sufficient: z.boolean().describe("true when the memories answer the query"),
-  queries: z.array(z.string().min(1)).max(3).describe("up to 3 complementary search queries when not sufficient"),
-});
-export type RetrievalJudgement = z.infer<typeof retrievalJudgementSchema>;

@@ -2,11 +2,11 @@ import type { Logger } from "../log.js";
 import { extractionPrompt } from "../extract/prompts.js";
 import { extractionSchema } from "../extract/schemas.js";
 import type { FactReconciler } from "../extract/reconciler.js";
-import { scopeKey } from "../search/filters.js";
+import { scopeKey } from "../spec/scope.js";
 import type { StructuredModel } from "../spec/llm.js";
 import type { MemoryStore, RecordChange } from "../spec/memory-store.js";
 import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../spec/session-buffer.js";
-import type { MemoryRecord } from "../spec/types.js";
+import type { MemoryEvent, MemoryRecord } from "../spec/types.js";
 import { CapabilityUnavailableError, ProviderError } from "../spec/errors.js";
 import { turnsFromVerbatim, verbatimText } from "../extract/verbatim.js";
 import { sha256 } from "../util/hash.js";
@@ -21,14 +21,7 @@ export const DEFAULT_MAX_EXTRACTION_ATTEMPTS = 3;
 /** The metadata of an episode stored verbatim because its extraction failed: it awaits a re-extraction. */
 export const EXTRACTION_PENDING = { extraction: "pending" } as const;
 
-/** A memory event caused by an add or a flush (Mem0's shape, plus the kind). */
-export interface MemoryEvent {
-  id: string;
-  memory: string;
-  event: "ADD" | "UPDATE" | "DELETE" | "NONE";
-  previousMemory?: string;
-  kind: "episode" | "fact";
-}
+export type { MemoryEvent };
 
 export interface FormationResult {
   events: MemoryEvent[];

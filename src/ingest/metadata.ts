@@ -1,4 +1,4 @@
-import { METADATA_KEY } from "../search/filters.js";
+import { METADATA_KEY } from "../spec/scope.js";
 import { ValidationError } from "../spec/errors.js";
 import type { Metadata } from "../spec/types.js";
 

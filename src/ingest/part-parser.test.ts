@@ -10,7 +10,7 @@ import { ParserRegistry } from "../parse/registry.js";
 import { OmnimemError } from "../spec/errors.js";
 import type { ParseLimits, VisionModel } from "../spec/parser.js";
 import type { Part } from "../spec/types.js";
-import type { ParseCache } from "./parse-cache.js";
+import type { ParseCache } from "../spec/parse-cache.js";
 import { LOADS_AT_ONCE, PartParser, type PartParserOptions } from "./part-parser.js";
 
 const LIMITS: ParseLimits = {

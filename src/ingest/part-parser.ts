@@ -8,7 +8,7 @@ import type { Part, PartType, Provenance } from "../spec/types.js";
 import { sha256Bytes } from "../util/hash.js";
 import { Semaphore } from "../util/semaphore.js";
 import { boundedModels, type ParseModels } from "./bounded-models.js";
-import type { ParseCache } from "./parse-cache.js";
+import type { ParseCache } from "../spec/parse-cache.js";
 
 /** How one content item was parsed: returned by `add` and the server's /add. */
 export interface PartReport {
@@ -196,7 +196,7 @@ export class PartParser {
       sha256: digest,
     };
     const cacheKey = `${digest}:${this.modeKey(format)}`;
-    const cached = this.options.cache.get(cacheKey);
+    const cached = await this.options.cache.get(cacheKey);
     if (cached !== undefined) {
       return {
         text: label(part.type, format, name, cached.text),
@@ -205,7 +205,7 @@ export class PartParser {
     }
     try {
       const output = await this.parseBytes(bytes, format, name, 0);
-      this.options.cache.put(cacheKey, output.parser, output.text);
+      await this.options.cache.put(cacheKey, output.parser, output.text);
       const report: PartReport = {
         ...base,
         parseStatus: "ok",

@@ -8,3 +8,5 @@ export type * from "./session-buffer.js";
 export type * from "./session-locks.js";
 export type * from "./parse-cache.js";
 export type * from "./parser.js";
+export type * from "./backend.js";
+export * from "./scope.js";

@@ -159,3 +159,12 @@ export interface SearchFilter {
   OR?: SearchFilter[];
   [field: string]: FilterScalar | FilterOperators | SearchFilter[] | Record<string, FilterScalar> | undefined;
 }
+
+/** A memory event caused by an add or a flush (Mem0's shape, plus the kind). */
+export interface MemoryEvent {
+  id: string;
+  memory: string;
+  event: "ADD" | "UPDATE" | "DELETE" | "NONE";
+  previousMemory?: string;
+  kind: "episode" | "fact";
+}

@@ -17,7 +17,6 @@ import {
   type PostgresTarget,
 } from "../../test/support/postgres-targets.js";
 import { MemoryWriter } from "../ingest/memory-writer.js";
-import { ParseCache as SqliteParseCache } from "../ingest/parse-cache.js";
 import { LocalEmbedder } from "../providers/embedding/local-embedder.js";
 import { describeMemoryStoreConformance, makeRecord, type ConformanceFactory } from "./conformance.suite.js";
 import { describeSearchIndexConformance, type SearchIndexConformanceFactory } from "./search-index.suite.js";
@@ -29,6 +28,7 @@ import {
 } from "./session-buffer.suite.js";
 import { EmbeddedStore } from "./embedded/embedded-store.js";
 import { LanceIndex } from "./embedded/lance-index.js";
+import { SqliteParseCache } from "./embedded/sqlite-parse-cache.js";
 import { SqliteSessionBuffer } from "./embedded/sqlite-session-buffer.js";
 import { PostgresBackend } from "./postgres/postgres-backend.js";
 import type { PostgresMemoryStore } from "./postgres/pg-memory-store.js";
@@ -61,11 +61,7 @@ const embedded: BackendUnderTest = {
   parseCache: {
     create: async () => {
       const store = await openEmbeddedStore();
-      const cache = new SqliteParseCache(() => store.stateDb);
-      return {
-        cache: { get: async (key) => cache.get(key), put: async (key, parser, text) => cache.put(key, parser, text) },
-        close: () => closeEmbeddedStore(store),
-      };
+      return { cache: new SqliteParseCache(() => store.stateDb), close: () => closeEmbeddedStore(store) };
     },
   },
 };

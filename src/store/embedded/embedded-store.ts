@@ -16,7 +16,8 @@ import type {
   RecordChange,
 } from "../../spec/memory-store.js";
 import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "../../spec/types.js";
-import { scopeKey, whereClause } from "../../search/filters.js";
+import { scopeKey } from "../../spec/scope.js";
+import { whereClause } from "./sql-filter.js";
 import { KeyedMutex } from "../../util/keyed-mutex.js";
 import { assertMemoryId, assertSegmentId } from "../ids.js";
 import { readFileIfExists, removeFileIfExists, writeFileAtomic } from "./atomic-file.js";

@@ -7,7 +7,8 @@ import { Field, FixedSizeList, Float32, Float64, List, Schema, Utf8 } from "apac
 import { IndexMismatchError, InternalError } from "../../spec/errors.js";
 import type { EmbeddingIdentity, IndexDocument, IndexHit, IndexQuery, SearchIndex } from "../../spec/search-index.js";
 import type { MemoryRecord } from "../../spec/types.js";
-import { metadataPairs, scopeKey, sqlString, whereClause } from "../../search/filters.js";
+import { scopeKey } from "../../spec/scope.js";
+import { metadataPairs, sqlString, whereClause } from "./sql-filter.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
 import { IDENTITY_FILE } from "./index-identity.js";
 import { isVerbatimTurn, type PreviousTurn, SEARCH_TEXT_SQL, searchText, withContext } from "./search-text.js";

@@ -1,4 +1,4 @@
-import { whereClause } from "../../search/filters.js";
+import { whereClause } from "./sql-filter.js";
 import type { MemoryRecord, Scope, SearchFilter } from "../../spec/types.js";
 import { type CatalogRow, type StateDb, rowToRecord } from "./state-db.js";
 

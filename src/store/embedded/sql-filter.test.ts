@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileFilter, whereClause } from "./filters.js";
+import { compileFilter, whereClause } from "./sql-filter.js";
 
 const alice = { appId: "default", projectId: "default", ownerType: "user" as const, ownerId: "alice" };
 

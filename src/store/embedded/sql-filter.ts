@@ -1,5 +1,6 @@
-import { ValidationError } from "../spec/errors.js";
-import type { FilterOperators, FilterScalar, Metadata, Scope, SearchFilter } from "../spec/types.js";
+import { ValidationError } from "../../spec/errors.js";
+import { METADATA_KEY, scopeKey } from "../../spec/scope.js";
+import type { FilterOperators, FilterScalar, Metadata, Scope, SearchFilter } from "../../spec/types.js";
 
 /**
  * Compiles Mem0-style filters into a SQL boolean expression. The same column names exist in the
@@ -34,22 +35,11 @@ const COLUMNS: Record<string, { column: string; type: ColumnType }> = {
 };
 
 const OPERATORS = new Set(["eq", "ne", "gt", "gte", "lt", "lte", "in"]);
-/** Metadata keys are spliced into `key=value` pairs and SQL text, so they are kept plain. */
-export const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 const MAX_DEPTH = 8;
 
 export function sqlString(value: string): string {
   if (value.includes("\u0000")) throw new ValidationError("filter values may not contain NUL characters");
   return `'${value.replaceAll("'", "''")}'`;
-}
-
-/**
- * One string naming an owner's scope. Ids cannot contain "/" (see store/ids.ts), so it is
- * unambiguous; the LanceDB table keeps it as one indexed column so the owner prefilter is a
- * single index lookup.
- */
-export function scopeKey(scope: Scope): string {
-  return `${scope.appId}/${scope.projectId}/${scope.ownerType}/${scope.ownerId}`;
 }
 
 /** The clause that confines a query to one owner: always present, never built from filters. */

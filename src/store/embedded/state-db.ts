@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import type { HistoryEntry, MemoryRecord, Metadata, Role, Scope } from "../../spec/types.js";
 import type { IndexJob, OwnerMatch } from "../../spec/memory-store.js";
-import { metadataPairs } from "../../search/filters.js";
+import { metadataPairs } from "./sql-filter.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
 
 const SCHEMA_VERSION = 1;
@@ -122,7 +122,7 @@ export interface CatalogRow extends RecordColumns {
   hash: string;
   /** The metadata object as JSON. */
   metadata: string;
-  /** JSON list of `key=<json value>` pairs, what metadata filters match (see search/filters.ts). */
+  /** JSON list of `key=<json value>` pairs, what metadata filters match (see sql-filter.ts). */
   meta_kv: string;
 }
 
