@@ -2,7 +2,7 @@
 import { useRef, useState } from "preact/hooks";
 import { api, ApiError, describeError, type AddResponse, type FlushResponse, type MemoryEventWire } from "./api.js";
 import { ErrorNote, SourceParts } from "./components.js";
-import { extensionOf, itemTypeOf, ownerFields, ownerLabel, toBase64, type OwnerRef } from "./format.js";
+import { extensionOf, itemTypeOf, ownerFields, ownerLabel, sourceParts, toBase64, type OwnerRef } from "./format.js";
 
 interface Item {
   key: number;
@@ -218,8 +218,8 @@ function Memories(props: { events: MemoryEventWire[] }) {
           <span class="badge">
             {event.event} {event.kind}
           </span>
+          {sourceParts(event.memory).before !== "" && <pre class="part-text">{sourceParts(event.memory).before}</pre>}
           <SourceParts text={event.memory} open />
-          <pre class="part-text">{event.memory}</pre>
         </li>
       ))}
     </ul>

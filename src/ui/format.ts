@@ -42,7 +42,8 @@ export interface SourcePart {
   text: string;
 }
 
-const LABEL = /^\[(image|pdf|audio|doc|html|email|text)(?: \(sent as (\w+)\))?(?:: ([^\]\n]+))?\]$/;
+// A verbatim turn starts with its speaker ("ada (user): [image: receipt.png]"): the label ends the line.
+const LABEL = /^(.*?)\[(image|pdf|audio|doc|html|email|text)(?: \(sent as (\w+)\))?(?:: ([^\]\n]+))?\]$/;
 
 export function sourceParts(text: string): { before: string; parts: SourcePart[] } {
   const lines = text.split("\n");
@@ -52,9 +53,10 @@ export function sourceParts(text: string): { before: string; parts: SourcePart[]
   for (const line of lines) {
     const match = LABEL.exec(line);
     if (match !== null) {
-      current = { modality: match[1]!, text: "" };
-      if (match[2] !== undefined) current.sentAs = match[2];
-      if (match[3] !== undefined) current.name = match[3];
+      if (match[1]!.trim() !== "") before.push(match[1]!.trim());
+      current = { modality: match[2]!, text: "" };
+      if (match[3] !== undefined) current.sentAs = match[3];
+      if (match[4] !== undefined) current.name = match[4];
       parts.push(current);
     } else if (current !== undefined) {
       current.text += current.text === "" ? line : `\n${line}`;
