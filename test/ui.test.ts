@@ -149,7 +149,6 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     await page.getByLabel("Session").fill("");
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await hit.waitFor();
-    await screenshot("search");
   });
 
   it("browses owners and a timeline by day and session, a server page at a time", async () => {
@@ -193,6 +192,7 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     const hit = page.getByRole("article").filter({ hasText: "receipt.png" }).first();
     await hit.waitFor();
     expect(await hit.getByRole("list", { name: "Source files" }).textContent()).toContain("image receipt.png");
+    await screenshot("search");
   }, 120_000);
 
   it("an edit shows up in the history as old -> new", async () => {

@@ -167,7 +167,8 @@ function HitCard(props: { hit: Hit; onOpen: () => void }) {
         <time dateTime={hit.timestamp}>{formatTime(hit.timestamp)}</time>
         {hit.session_id !== null && <span class="muted">session {hit.session_id}</span>}
       </div>
-      {hit.kind === "episode" && hit.subject !== "" && <h3 class="subject">{hit.subject}</h3>}
+      {/* Local-mode episodes have no subject of their own: the server uses their first line, shown below anyway. */}
+      {hit.kind === "episode" && hit.subject !== "" && !text.startsWith(hit.subject.replace(/…$/, "")) && <h3 class="subject">{hit.subject}</h3>}
       {shown !== "" && <p class="snippet">{clip(shown, 400)}</p>}
       <SourceParts text={text} />
       {hit.kind === "episode" && (hit.atomic_facts?.length ?? 0) > 0 && (
