@@ -8,7 +8,10 @@ import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
 const CHILD = join(import.meta.dirname, "support", "crash-child.ts");
 
-/** Starts the child and resolves with the memory ids once it is stopped between the two writes. */
+/**
+ * Starts the child and resolves with the memory ids once its add was acknowledged while the
+ * index write it owes hangs (the index is written behind the add).
+ */
 function runChildUntilIndexWrite(root: string): Promise<{ ids: string[]; kill: () => Promise<NodeJS.Signals | null> }> {
   const child = spawn(process.execPath, ["--import", "tsx", CHILD, root], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
@@ -18,15 +21,18 @@ function runChildUntilIndexWrite(root: string): Promise<{ ids: string[]; kill: (
     let stdout = "";
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
-      const match = /BEFORE_INDEX_WRITE (\S+)\n/.exec(stdout);
-      if (match) resolve({ ids: match[1]!.split(","), kill: () => (child.kill("SIGKILL"), exited) });
-      if (stdout.includes("ADD_RETURNED")) reject(new Error("add returned although the index write never finished"));
+      const indexing = /BEFORE_INDEX_WRITE (\S+)\n/.exec(stdout);
+      const returned = /ADD_RETURNED (\S+)\n/.exec(stdout);
+      if (indexing && returned) {
+        if (indexing[1] !== returned[1]) reject(new Error(`the index write holds ${indexing[1]}, the add returned ${returned[1]}`));
+        resolve({ ids: returned[1]!.split(","), kill: () => (child.kill("SIGKILL"), exited) });
+      }
     });
     child.on("exit", (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
   });
 }
 
-describe("crash between the markdown write and the index write", () => {
+describe("crash after an acknowledged add, before its index write", () => {
   let root: string;
   afterEach(async () => removeTempRoot(root));
 

@@ -199,6 +199,9 @@ describe("Memory", () => {
       }
       return out;
     };
+    // The index is written behind the adds: compare what the index holds once it has them all
+    // (owed memories are scored from the store meanwhile, without the previous turn's context).
+    await memory.idle();
     const before = await snapshot();
     await memory.close();
     await rm(join(root, ".index"), { recursive: true, force: true });

@@ -7,6 +7,12 @@ import { PendingVectors } from "../store/pending-aware-index.js";
 import { BackgroundRetry } from "./background-retry.js";
 
 const REPLAY_BATCH = 500;
+/**
+ * Index jobs this process may owe before a write waits for the index to catch up: search scores
+ * owed memories by brute force (PendingAwareIndex), so the backlog must stay small. Not applied
+ * while the index is failing: the write is durable and the backlog is bounded per query.
+ */
+const MAX_OWED_JOBS = 2_000;
 
 export interface MemoryWriterOptions {
   logger?: Logger;
@@ -18,25 +24,31 @@ export interface MemoryWriterOptions {
 
 /**
  * The one write path: embed first (a failing embedder writes nothing), then the store (truth,
- * catalog, history, index jobs), then the index, then the jobs are marked done.
+ * catalog, history, index jobs). A write is done once the store has committed it: it is durable
+ * from then on, and what the index owes is in the store's outbox.
  *
- * A write is done once the store has committed it: it is durable from then on, and what the
- * index still owes is in the store's outbox. When the index step fails, the write still
- * succeeds; the outbox is retried in the background with backoff until the index takes it, and
- * search meanwhile finds the memory from the store (PendingAwareIndex). Failing the call instead
- * would report an error for a memory that exists, and a client's retry would store it twice.
- * Jobs left by a crash between the two steps are replayed at open (`replay()`).
+ * The index is written behind (group commit): a write hands its jobs to one background flusher
+ * and returns; the flusher takes every job owed at that moment into one index write, so writes
+ * arriving together share one LanceDB commit (fewer, larger fragments) and no write waits for
+ * one. Search meanwhile finds owed memories from the store (PendingAwareIndex), so a search right
+ * after an add sees it. When an index write fails the flusher backs off and retries until the
+ * index takes it. Jobs left by a crash are replayed at open (`replay()`).
+ *
+ * A store without an outbox (it returns no jobs, e.g. PostgreSQL, where the row is the index)
+ * gets the index write inside the call, as its search cannot see owed work.
  */
 export class MemoryWriter {
   readonly pendingVectors: PendingVectors;
   private readonly logger: Logger | undefined;
   private readonly retry: BackgroundRetry;
-  /**
-   * Memories whose write is between the store and the index, by how many writes hold each. A
-   * replay leaves their jobs alone: the write's own `insert` after a replay's upsert of the
-   * same id would put the row into the index twice.
-   */
-  private readonly inFlight = new Map<string, number>();
+  /** Added by this process and not indexed yet: the flusher appends them instead of merging. */
+  private readonly neverIndexed = new Set<string>();
+  /** Jobs this process committed and the flusher has not completed (for back pressure). */
+  private owed = 0;
+  /** Set while index writes fail: writes then do not wait for the backlog to shrink. */
+  private indexFailing = false;
+  /** Writes waiting for the backlog to shrink, woken after each index batch. */
+  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly store: MemoryStore,
@@ -46,50 +58,65 @@ export class MemoryWriter {
   ) {
     this.logger = options.logger;
     this.pendingVectors = options.pendingVectors ?? new PendingVectors();
-    this.retry = new BackgroundRetry(async () => void (await this.replayOwed()), {
-      minDelayMs: options.retry?.minDelayMs ?? 500,
-      maxDelayMs: options.retry?.maxDelayMs ?? 60_000,
-      ...(this.logger === undefined ? {} : { logger: this.logger }),
-      what: "search index catch-up",
-      expected: (error) => error instanceof WritesInFlight,
-    });
+    this.retry = new BackgroundRetry(
+      async () => {
+        try {
+          await this.replayOwed();
+          this.indexFailing = false;
+        } catch (error) {
+          this.indexFailing = true;
+          throw error;
+        } finally {
+          this.wake();
+        }
+      },
+      {
+        minDelayMs: options.retry?.minDelayMs ?? 500,
+        maxDelayMs: options.retry?.maxDelayMs ?? 60_000,
+        ...(this.logger === undefined ? {} : { logger: this.logger }),
+        what: "search index write",
+      },
+    );
   }
 
   async write(changes: readonly RecordChange[]): Promise<HistoryEntry[]> {
     if (changes.length === 0) return [];
+    while (this.owed >= MAX_OWED_JOBS && !this.indexFailing) await new Promise<void>((resolve) => this.waiters.push(resolve));
     const embedded = changes.flatMap((change) => (change.op === "delete" ? [] : [change.record]));
     const vectors = await this.embedder.embed(embedded.map((record) => record.text));
     const documents = embedded.map((record, i): IndexDocument => ({ record, vector: vectors[i]! }));
-    const ids = changes.map((change) => (change.op === "delete" ? change.id : change.record.id));
-    this.enter(ids);
-    let indexFailed = false;
+    const added = changes.flatMap((change) => (change.op === "add" && !this.neverIndexed.has(change.record.id) ? [change.record.id] : []));
+    this.pendingVectors.remember(documents);
+    for (const id of added) this.neverIndexed.add(id);
+    let applied;
     try {
-      this.pendingVectors.remember(documents);
-      let applied;
-      try {
-        applied = await this.store.apply(changes);
-      } catch (error) {
-        this.pendingVectors.forget(embedded);
-        throw error;
-      }
-      try {
-        const vectorOf = new Map(documents.map((doc) => [doc.record.id, doc.vector]));
-        const of = (op: "add" | "update") =>
-          changes.flatMap((change) => (change.op === op ? [{ record: change.record, vector: vectorOf.get(change.record.id)! }] : []));
-        await this.index.insert(of("add"));
-        await this.index.upsert(of("update"));
-        await this.index.remove(changes.flatMap((change) => (change.op === "delete" ? [change.id] : [])));
-        await this.store.completeIndexJobs(applied.jobs.map((job) => job.seq));
-        this.pendingVectors.forget(embedded);
-      } catch (error) {
-        indexFailed = true;
-        this.logger?.warn({ err: error, memories: ids.length }, "search index write failed; the memories are stored and the index catches up in the background");
-      }
+      applied = await this.store.apply(changes);
+    } catch (error) {
+      this.pendingVectors.forget(embedded);
+      for (const id of added) this.neverIndexed.delete(id);
+      throw error;
+    }
+    if (applied.jobs.length === 0) {
+      for (const id of added) this.neverIndexed.delete(id);
+      await this.writeThrough(changes, documents);
       return applied.history;
+    }
+    this.owed += applied.jobs.length;
+    this.retry.schedule();
+    return applied.history;
+  }
+
+  /** The index write of a store that keeps no outbox: in the call, as before write-behind. */
+  private async writeThrough(changes: readonly RecordChange[], documents: readonly IndexDocument[]): Promise<void> {
+    const vectorOf = new Map(documents.map((doc) => [doc.record.id, doc.vector]));
+    const of = (op: "add" | "update") =>
+      changes.flatMap((change) => (change.op === op ? [{ record: change.record, vector: vectorOf.get(change.record.id)! }] : []));
+    try {
+      await this.index.insert(of("add"));
+      await this.index.upsert(of("update"));
+      await this.index.remove(changes.flatMap((change) => (change.op === "delete" ? [change.id] : [])));
     } finally {
-      this.leave(ids);
-      // Scheduled once the ids are no longer in flight, so the retry may take their jobs.
-      if (indexFailed) this.retry.schedule();
+      this.pendingVectors.forget(documents.map((doc) => doc.record));
     }
   }
 
@@ -111,73 +138,64 @@ export class MemoryWriter {
     return this.retry.idle();
   }
 
-  /** Stops the background retry (what it has not done stays in the outbox for the next open). */
-  close(): Promise<void> {
-    return this.retry.stop();
+  /**
+   * Stops the background flusher, then tries once more to hand the index what is owed, so the
+   * next open has nothing to replay (and need not embed those memories again). What the index
+   * does not take stays in the outbox for the next open.
+   */
+  async close(): Promise<void> {
+    await this.retry.stop();
+    try {
+      await this.replayOwed();
+    } catch (error) {
+      this.logger?.warn({ err: error }, "the search index did not take the owed writes at close; they are replayed at the next open");
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private async replayOwed(): Promise<number> {
     let replayed = 0;
-    let limit = REPLAY_BATCH;
     for (;;) {
-      const owed = await this.store.pendingIndexJobs(limit);
-      const jobs = owed.filter((job) => !this.inFlight.has(job.memoryId)).slice(0, REPLAY_BATCH);
-      const waiting = owed.length - owed.filter((job) => !this.inFlight.has(job.memoryId)).length;
-      if (jobs.length === 0) {
-        // Jobs of writes in flight are theirs to finish; an older job for the same memory (a
-        // failed write before) is not, so come back for it once those writes are done.
-        if (waiting > 0) throw new WritesInFlight(waiting);
-        return replayed;
-      }
+      const jobs = await this.store.pendingIndexJobs(REPLAY_BATCH);
+      if (jobs.length === 0) return replayed;
       await this.replayBatch(jobs);
       replayed += jobs.length;
-      // Jobs of writes in flight stay at the head of the outbox: ask for enough to see past them.
-      limit = waiting + REPLAY_BATCH;
+      this.wake();
     }
   }
 
   private async replayBatch(jobs: IndexJob[]): Promise<void> {
-    // Only the record's current state matters: present means upsert, gone means remove.
+    // Only the record's current state matters: present means write it, gone means remove it.
     const ids = [...new Set(jobs.map((job) => job.memoryId))];
-    this.enter(ids);
-    try {
-      const records: MemoryRecord[] = await this.store.getMany(ids);
-      const present = new Set(records.map((record) => record.id));
-      // The vectors of a failed write are still at hand; only the others are embedded again.
-      const vectorOf = new Map<string, Float32Array>();
-      const missing: MemoryRecord[] = [];
-      for (const record of records) {
-        const vector = this.pendingVectors.get(record);
-        if (vector === undefined) missing.push(record);
-        else vectorOf.set(record.id, vector);
-      }
-      const embedded = await this.embedder.embed(missing.map((record) => record.text));
-      missing.forEach((record, i) => vectorOf.set(record.id, embedded[i]!));
-      await this.index.upsert(records.map((record) => ({ record, vector: vectorOf.get(record.id)! })));
-      await this.index.remove(ids.filter((id) => !present.has(id)));
-      await this.store.completeIndexJobs(jobs.map((job) => job.seq));
-      this.pendingVectors.forget(records);
-    } finally {
-      this.leave(ids);
+    const records: MemoryRecord[] = await this.store.getMany(ids);
+    const present = new Set(records.map((record) => record.id));
+    // The vectors the writes computed are still at hand; only the others are embedded again.
+    const vectorOf = new Map<string, Float32Array>();
+    const missing: MemoryRecord[] = [];
+    for (const record of records) {
+      const vector = this.pendingVectors.get(record);
+      if (vector === undefined) missing.push(record);
+      else vectorOf.set(record.id, vector);
     }
-  }
-
-  private enter(ids: readonly string[]): void {
-    for (const id of ids) this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
-  }
-
-  private leave(ids: readonly string[]): void {
-    for (const id of ids) {
-      const count = (this.inFlight.get(id) ?? 1) - 1;
-      if (count === 0) this.inFlight.delete(id);
-      else this.inFlight.set(id, count);
-    }
-  }
-}
-
-/** The outbox still holds jobs of memories other writes are working on: try again later. */
-export class WritesInFlight extends Error {
-  constructor(readonly jobs: number) {
-    super(`${jobs} index jobs wait for writes in flight`);
+    const embedded = await this.embedder.embed(missing.map((record) => record.text));
+    missing.forEach((record, i) => vectorOf.set(record.id, embedded[i]!));
+    const documents = records.map((record) => ({ record, vector: vectorOf.get(record.id)! }));
+    // A memory this process added and never indexed is appended (cheap); any other is merged on
+    // its id, so a replay after a crash cannot put a row in twice.
+    const fresh = documents.filter((doc) => this.neverIndexed.has(doc.record.id));
+    await this.index.insert(fresh);
+    for (const doc of fresh) this.neverIndexed.delete(doc.record.id);
+    await this.index.upsert(documents.filter((doc) => !fresh.includes(doc)));
+    await this.index.remove(ids.filter((id) => !present.has(id)));
+    for (const id of ids) if (!present.has(id)) this.neverIndexed.delete(id);
+    await this.store.completeIndexJobs(jobs.map((job) => job.seq));
+    this.owed = Math.max(0, this.owed - jobs.length);
+    this.pendingVectors.forget(records);
   }
 }

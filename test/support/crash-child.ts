@@ -1,7 +1,8 @@
 /**
  * Run as a child process by the crash-recovery test: adds one memory with an index that never
- * finishes its write, announces the moment (markdown and SQLite written, index not), and waits
- * to be killed with SIGKILL.
+ * finishes its write, announces the index write and the add's return (the index is written
+ * behind the add, so the add is acknowledged while the index write hangs), and waits to be
+ * killed with SIGKILL.
  */
 import { Memory } from "../../src/index.js";
 import { LanceIndex } from "../../src/store/embedded/lance-index.js";
@@ -23,5 +24,7 @@ const memory = await Memory.open({
   logLevel: "silent",
   index: new IndexThatHangsOnInsert({ directory: join(root, ".index", "lance") }),
 });
-await memory.add([{ role: "user", content: "The spare key is taped under the third flowerpot" }], { userId: "alice", infer: false });
-process.stdout.write("ADD_RETURNED\n");
+const added = await memory.add([{ role: "user", content: "The spare key is taped under the third flowerpot" }], { userId: "alice", infer: false });
+process.stdout.write(`ADD_RETURNED ${added.results.map((event) => event.id).join(",")}\n`);
+// Kept alive until the SIGKILL (the hanging index write holds a timer too).
+setInterval(() => undefined, 60_000);

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { readdir, rmdir } from "node:fs/promises";
+import { open as openFile, readdir, rmdir } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { randomUUID } from "node:crypto";
 import { InternalError, NotFoundError, ValidationError } from "../../spec/errors.js";
@@ -21,6 +21,7 @@ import { whereClause } from "./sql-filter.js";
 import { KeyedMutex } from "../../util/keyed-mutex.js";
 import { assertMemoryId, assertSegmentId } from "../ids.js";
 import { readFileIfExists, removeFileIfExists, writeFileAtomic } from "./atomic-file.js";
+import { appendToLog } from "./log-append.js";
 import { appendEntries, listEntryIds, logFilePath, parseLog, removeEntries, replaceEntry } from "./markdown-log.js";
 import { RootLock } from "./root-lock.js";
 import { type CatalogRow, StateDb, rowScope, rowToRecord } from "./state-db.js";
@@ -39,7 +40,16 @@ export interface CatalogFilter {
 export interface EmbeddedStoreOptions {
   /** The data root: markdown folders per app, and `.index/` for SQLite and LanceDB. */
   root: string;
+  /**
+   * How often the markdown logs and the SQLite WAL written since the last sync are fsynced, in
+   * ms (default 1000). Every acknowledged write survives the process being killed at once; this
+   * bounds what a power loss can take. 0: fsync before every write is acknowledged (SQLite
+   * synchronous=FULL and an fsync per markdown append).
+   */
+  syncIntervalMs?: number;
 }
+
+const DEFAULT_SYNC_INTERVAL_MS = 1000;
 
 /** A planned edit of one markdown file, and what it does to the catalog afterwards. */
 interface FileEdit {
@@ -61,9 +71,15 @@ export class EmbeddedStore implements MemoryStore {
   private readonly ownerLocks = new KeyedMutex();
   /** Memories per scope, counted once and then kept up to date by apply(): search asks on every query. */
   private readonly scopeCounts = new Map<string, number>();
+  private readonly syncIntervalMs: number;
+  /** Markdown logs appended to since the last sync (absolute paths). */
+  private unsynced = new Set<string>();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncRunning: Promise<void> | undefined;
 
   constructor(options: EmbeddedStoreOptions) {
     this.root = options.root;
+    this.syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
     this.indexDirectory = join(options.root, ".index");
     this.lock = new RootLock(join(this.indexDirectory, "lock"));
   }
@@ -82,7 +98,7 @@ export class EmbeddedStore implements MemoryStore {
     mkdirSync(this.indexDirectory, { recursive: true });
     this.lock.acquire();
     try {
-      this.state = new StateDb(join(this.indexDirectory, "state.db"));
+      this.state = new StateDb(join(this.indexDirectory, "state.db"), { syncEveryCommit: this.syncIntervalMs === 0 });
     } catch (error) {
       this.lock.release();
       throw new InternalError(`cannot open ${join(this.indexDirectory, "state.db")}: ${(error as Error).message}`, { cause: error });
@@ -90,6 +106,10 @@ export class EmbeddedStore implements MemoryStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.syncTimer);
+    this.syncTimer = undefined;
+    await this.syncRunning;
+    await this.sync().catch(() => undefined);
     this.state?.close();
     this.state = undefined;
     this.lock.release();
@@ -131,13 +151,15 @@ export class EmbeddedStore implements MemoryStore {
         else editOf(row.file).updates.push(change.record);
       }
 
-      for (const [file, edit] of edits) await this.editFile(file, edit);
+      const sizes = new Map<string, number | undefined>();
+      for (const [file, edit] of edits) sizes.set(file, await this.editFile(file, edit, state.logFileSize(file)));
 
       const now = new Date().toISOString();
       const deltas: [Scope, number][] = [];
       const applied = state.transaction(() => {
         const jobs: IndexJob[] = [];
         const history: HistoryEntry[] = [];
+        for (const [file, size] of sizes) state.setLogFileSize(file, size);
         const record = (entry: Omit<HistoryEntry, "id">, of: Pick<MemoryRecord, "scope" | "agentId" | "runId">) => {
           const full = { id: randomUUID(), ...entry };
           state.addHistory(full, of);
@@ -307,7 +329,7 @@ export class EmbeddedStore implements MemoryStore {
     }
     this.scopeCounts.clear();
     return state.transaction(() => {
-      state.db.exec("DELETE FROM catalog; DELETE FROM outbox;");
+      state.db.exec("DELETE FROM catalog; DELETE FROM outbox; DELETE FROM log_files;");
       let records = 0;
       for (const { file, records: entries } of parsed) {
         for (const record of entries) {
@@ -326,7 +348,7 @@ export class EmbeddedStore implements MemoryStore {
       await removeFileIfExists(join(this.root, file));
       await this.removeEmptyParents(dirname(join(this.root, file)));
     }
-    state.db.exec("DELETE FROM catalog; DELETE FROM history; DELETE FROM outbox; DELETE FROM session_buffer; DELETE FROM session_status; DELETE FROM processed_messages;");
+    state.db.exec("DELETE FROM catalog; DELETE FROM history; DELETE FROM outbox; DELETE FROM session_buffer; DELETE FROM session_status; DELETE FROM processed_messages; DELETE FROM log_files;");
     this.scopeCounts.clear();
   }
 
@@ -355,8 +377,20 @@ export class EmbeddedStore implements MemoryStore {
     return found.sort();
   }
 
-  private async editFile(file: string, edit: FileEdit): Promise<void> {
+  /**
+   * Applies one file's edit and returns the file's new size (undefined: removed). Adds alone to a
+   * file the catalog knows the size of are appended (log-append.ts); anything else reads the
+   * file, edits it and replaces it atomically.
+   */
+  private async editFile(file: string, edit: FileEdit, recordedSize: number | undefined): Promise<number | undefined> {
     const path = join(this.root, file);
+    if (edit.updates.length === 0 && edit.deletes.length === 0) {
+      const size = appendToLog(path, recordedSize, edit.adds);
+      if (size !== undefined) {
+        await this.synced(path);
+        return size;
+      }
+    }
     let content = await readFileIfExists(path);
     if (edit.adds.length > 0) {
       // An add whose entry is already in the file has no catalog row (apply() checked): it is the
@@ -378,11 +412,48 @@ export class EmbeddedStore implements MemoryStore {
       if (result.remaining === 0) {
         await removeFileIfExists(path);
         await this.removeEmptyParents(dirname(path));
-        return;
+        this.unsynced.delete(path);
+        return undefined;
       }
       content = result.content;
     }
     await writeFileAtomic(path, content);
+    // Fsynced and renamed by writeFileAtomic: nothing of this file is left to sync.
+    this.unsynced.delete(path);
+    return Buffer.byteLength(content, "utf8");
+  }
+
+  /** After an append: fsynced now when every write must survive power loss, else by the periodic sync. */
+  private async synced(path: string): Promise<void> {
+    if (this.syncIntervalMs === 0) {
+      await fsyncPath(path);
+      return;
+    }
+    this.unsynced.add(path);
+    this.syncTimer ??= setInterval(() => {
+      // A failed sync keeps its files for the next one; the writes themselves have succeeded.
+      this.syncRunning ??= this.sync().catch(() => undefined).finally(() => {
+        this.syncRunning = undefined;
+      });
+    }, this.syncIntervalMs).unref();
+  }
+
+  /**
+   * Fsyncs the markdown logs appended to since the last sync and SQLite's WAL (commits under
+   * synchronous=NORMAL are in the WAL but not yet on disk), so a power loss takes at most the
+   * writes of the last interval. The catalog may then name entries whose markdown was lost, or
+   * the other way round; `omnimem reindex` rebuilds the catalog from the markdown.
+   */
+  async sync(): Promise<void> {
+    const paths = this.unsynced;
+    this.unsynced = new Set();
+    try {
+      for (const path of paths) await fsyncPath(path);
+      if (this.state !== undefined) await fsyncPath(`${this.state.path}-wal`);
+    } catch (error) {
+      for (const path of paths) this.unsynced.add(path);
+      throw error;
+    }
   }
 
   private async removeEmptyParents(dir: string): Promise<void> {
@@ -412,6 +483,22 @@ export class EmbeddedStore implements MemoryStore {
   private requireState(): StateDb {
     if (this.state === undefined) throw new InternalError("the store is not open");
     return this.state;
+  }
+}
+
+/** Fsyncs a file; a file that is gone (removed since, or a WAL checkpointed away) needs none. */
+async function fsyncPath(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await openFile(path, "r");
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -632,7 +632,7 @@ function assertBelongs(record: MemoryRecord, header: LogHeader): void {
 }
 
 /** Text to add after `content` so that what follows starts after a blank line. */
-function separatorAfter(content: string): string {
+export function separatorAfter(content: string): string {
   if (content.length === 0 || content.endsWith("\n\n")) return "";
   return content.endsWith("\n") ? "\n" : "\n\n";
 }

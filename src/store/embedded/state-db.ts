@@ -108,6 +108,14 @@ CREATE TABLE IF NOT EXISTS processed_messages (
   created_at REAL NOT NULL
 );
 
+-- The size of each markdown log as of the last committed write: an add appends to a file of
+-- exactly this size instead of rewriting it (see log-append.ts); any other size means the file
+-- changed outside a commit and is read in full first.
+CREATE TABLE IF NOT EXISTS log_files (
+  file TEXT PRIMARY KEY,
+  size INTEGER NOT NULL
+);
+
 -- Parsed text by sha256 of the source bytes and who parsed them, so the same file is parsed once.
 CREATE TABLE IF NOT EXISTS parse_cache (
   cache_key TEXT PRIMARY KEY,
@@ -131,11 +139,16 @@ export class StateDb {
   readonly db: Database.Database;
   readonly createdNow: boolean;
 
-  constructor(path: string) {
+  constructor(
+    readonly path: string,
+    options: { syncEveryCommit?: boolean } = {},
+  ) {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
-    // FULL: a committed transaction survives power loss, not just a process crash.
-    this.db.pragma("synchronous = FULL");
+    // NORMAL (WAL): a commit is written to the WAL before it returns, so it survives the process
+    // being killed; the WAL is fsynced by the store's periodic sync and at checkpoints, not on
+    // every commit (FULL: every commit survives power loss, at an fsync per commit).
+    this.db.pragma(`synchronous = ${options.syncEveryCommit === true ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("foreign_keys = ON");
     const version = this.db.pragma("user_version", { simple: true }) as number;
@@ -243,6 +256,17 @@ export class StateDb {
     if (!columns.includes("extraction_attempts")) {
       this.db.exec("ALTER TABLE session_status ADD COLUMN extraction_attempts INTEGER NOT NULL DEFAULT 0");
     }
+  }
+
+  /** The size of a markdown log as of the last committed write, if recorded. */
+  logFileSize(file: string): number | undefined {
+    return (this.statement("SELECT size FROM log_files WHERE file = ?").get(file) as { size: number } | undefined)?.size;
+  }
+
+  /** Records a log's size (undefined: the file is gone or its size unknown). */
+  setLogFileSize(file: string, size: number | undefined): void {
+    if (size === undefined) this.statement("DELETE FROM log_files WHERE file = ?").run(file);
+    else this.statement("INSERT INTO log_files (file, size) VALUES (?, ?) ON CONFLICT (file) DO UPDATE SET size = excluded.size").run(file, size);
   }
 
   enqueueJob(memoryId: string, op: IndexJob["op"]): IndexJob {
