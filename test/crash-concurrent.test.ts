@@ -15,7 +15,7 @@ import { parseLog } from "../src/store/embedded/markdown-log.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
 const CHILD = join(import.meta.dirname, "support", "crash-concurrent-child.ts");
-const RUNS = Number(process.env.CRASH_RUNS ?? 2);
+const RUNS = Number(process.env.CRASH_RUNS ?? 1);
 
 /** Runs the child, kills it `afterMs` after its first acknowledged add, and returns the acknowledged ids by owner. */
 async function addUntilKilled(root: string, afterMs: number): Promise<Map<string, string>> {
