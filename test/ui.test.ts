@@ -126,7 +126,12 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     await dialog.getByLabel(/Key/).fill(KEY);
     await dialog.getByRole("button", { name: "Use key" }).click();
     await dialog.waitFor({ state: "detached" });
-    expect(await page.evaluate(() => [sessionStorage.getItem("omnimem.apiKey"), localStorage.length])).toEqual([KEY, 0]);
+    // Kept for the tab (sessionStorage), never in localStorage. (The test's types have no DOM: the storages are read untyped.)
+    const stored = await page.evaluate(() => {
+      const { sessionStorage, localStorage } = globalThis as unknown as Record<string, { getItem(key: string): string | null; length: number }>;
+      return [sessionStorage!.getItem("omnimem.apiKey"), localStorage!.length];
+    });
+    expect(stored).toEqual([KEY, 0]);
     await expect.poll(() => page.getByLabel("Owner id").inputValue()).not.toBe("");
   });
 
