@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { OmnimemClient as OmnimemClientClass, type OmnimemClient } from "../client/client.js";
 import type { InputMessage } from "../ingest/messages.js";
 import type { AddOptions, GetAllOptions, OwnerOptions, SearchOptions } from "../memory.js";
-import { ValidationError } from "../spec/errors.js";
+import { NotFoundError, ValidationError } from "../spec/errors.js";
 import type { AddResponse, ContentItem, EpisodeWire, MemoryEventWire, MemoryWire, MessageItem, OwnerFields, ScopeFields } from "../spec/http.js";
 import type { HistoryEntry, Metadata, PartType, SearchFilter } from "../spec/types.js";
 import type { MemoryPort, MemoryView, PortAddResult } from "./memory-port.js";
@@ -55,12 +55,14 @@ export function httpMemory(client: OmnimemClient): MemoryPort {
     },
 
     async get(id: string, owner: OwnerOptions) {
-      // The HTTP API reads memories by owner, not by id: page through the owner's until it turns up.
-      for (let page = 1; ; page++) {
-        const response = await client.get({ ...ownerFields(owner), page, page_size: PAGE_SIZE_MAX });
-        const found = [...response.episodes, ...response.facts].find((item) => item.id === id);
-        if (found !== undefined) return view(found);
-        if (page * PAGE_SIZE_MAX >= response.total_count) return null;
+      try {
+        const response = await client.get({ ...ownerFields(owner), memory_id: id });
+        const found = [...response.episodes, ...response.facts][0];
+        return found === undefined ? null : view(found);
+      } catch (error) {
+        // 404 is the server's answer for an unknown id and for another owner's alike.
+        if (error instanceof NotFoundError) return null;
+        throw error;
       }
     },
 
