@@ -42,13 +42,13 @@ async function addTurns(userId: string, sessionId: string, texts: string[], star
   expect(added.status, JSON.stringify(added.body)).toBe(200);
 }
 
-async function screenshot(name: string): Promise<void> {
+async function screenshot(name: string, fullPage = false): Promise<void> {
   for (const [width, viewport] of [
     ["desktop", DESKTOP],
     ["phone", PHONE],
   ] as const) {
     await page.setViewportSize(viewport);
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`) });
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage });
   }
   await page.setViewportSize(DESKTOP);
 }
@@ -178,9 +178,10 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     await page.getByLabel("Owner id").press("Enter");
     await page.getByLabel("Session", { exact: true }).fill("receipts");
     const png = Buffer.from(await imageWithText("PELICAN HARDWARE\nTOTAL 42 EUR"));
+    // Sent one at a time in this order; the newest item is listed first.
     await page.getByLabel("Choose files").setInputFiles([
-      { name: "receipt.png", mimeType: "image/png", buffer: png },
       { name: "mystery.bin", mimeType: "application/octet-stream", buffer: Buffer.from([0, 1, 2, 3, 250, 251, 252, 253, 9, 9, 9, 9]) },
+      { name: "receipt.png", mimeType: "image/png", buffer: png },
     ]);
     const photo = page.getByRole("article", { name: "Item receipt.png" });
     await expect.poll(() => photo.textContent(), { timeout: 60_000 }).toContain("PELICAN");
@@ -188,7 +189,7 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     const refused = page.getByRole("article", { name: "Item mystery.bin" });
     await expect.poll(() => refused.textContent(), { timeout: 30_000 }).toContain("refused");
     expect(await refused.getByRole("alert").textContent()).toMatch(/\(415\)/);
-    await screenshot("add");
+    await screenshot("add", true);
 
     await page.getByRole("link", { name: "Search" }).click();
     await page.getByLabel("Query").fill("pelican hardware receipt");
