@@ -2,7 +2,11 @@ import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "./types.js
 
 /** A change to the durable record of memories. */
 export type RecordChange =
-  | { op: "add"; record: MemoryRecord }
+  /**
+   * `history`: the memory's changes as another store recorded them (copying between backends),
+   * written as they are instead of a new ADD row.
+   */
+  | { op: "add"; record: MemoryRecord; history?: readonly HistoryEntry[] }
   /** The full new version of an existing record (same id); the store keeps the previous text in history. */
   | { op: "update"; record: MemoryRecord }
   | { op: "delete"; id: string };

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, open, readdir, readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Memory } from "../../memory.js";
-import { ValidationError } from "../../spec/errors.js";
+import type { Backend, RecordFilter } from "../../spec/backend.js";
+import { CapabilityUnavailableError, ValidationError } from "../../spec/errors.js";
 import type { MemoryKind, MemoryRecord } from "../../spec/types.js";
-import type { CatalogFilter } from "../../store/embedded/embedded-store.js";
-import { listEntryIds } from "../../store/embedded/markdown-log.js";
+import { listEntryIds, logFilePath, renderEntry, renderLogHeader } from "../../store/embedded/markdown-log.js";
 import { assertSegmentId } from "../../store/ids.js";
 
 export interface ExportOptions {
@@ -58,17 +58,37 @@ export interface ExportLine {
 /** JSONL lines are gathered into writes of about this size: one write per line is slow, one per export is not streaming. */
 const WRITE_CHUNK_CHARS = 64 * 1024;
 
+/** What export reads: a backend's records (and its markdown files, when it has them), and the app and project one owner lives in. */
+export interface ExportSource {
+  backend: Pick<Backend, "recordsInCreationOrder" | "markdown">;
+  config: { appId: string; projectId: string };
+}
+
+/**
+ * The export source of an open Memory: its backend once Memory exposes one, else the embedded
+ * store it wires (which offers the same two things).
+ */
+export function exportSourceOf(memory: Memory): ExportSource {
+  const backend = (memory as { backend?: Backend }).backend;
+  if (backend !== undefined) return { backend, config: memory.config };
+  const store = memory.memoryStore;
+  return { backend: { markdown: store, recordsInCreationOrder: (filter, batchSize) => store.recordsInCreationOrder(filter, batchSize) }, config: memory.config };
+}
+
 /**
  * `omnimem export`: every memory (or one owner's) as JSONL, one object a line, oldest first
- * (created_at, then id) so two exports of the same data diff line by line; or the markdown
- * files themselves, copied byte for byte, since they are the truth.
+ * (created_at, then id) so two exports of the same data diff line by line; or markdown daily
+ * logs: the files themselves, copied byte for byte, from a backend whose truth they are, and
+ * rendered from the records, in the same layout, from any other (PostgreSQL): the backup people
+ * can read, and a root `omnimem reindex` can serve.
  */
-export async function runExport(memory: Memory, options: ExportOptions): Promise<ExportSummary> {
+export async function runExport(memory: Memory | ExportSource, options: ExportOptions): Promise<ExportSummary> {
+  const source = "backend" in memory && !("memoryStore" in memory) ? memory : exportSourceOf(memory as Memory);
   const kind = optionalKind(options.kind);
   const userId = options.userId === undefined ? undefined : assertSegmentId(options.userId, "userId");
   const agentId = options.agentId === undefined ? undefined : assertSegmentId(options.agentId, "agentId");
-  if (options.format === "jsonl") return exportJsonl(memory, { ...options, userId, agentId, kind });
-  if (options.format === "markdown") return exportMarkdown(memory, { ...options, userId, agentId, kind });
+  if (options.format === "jsonl") return exportJsonl(source, { ...options, userId, agentId, kind });
+  if (options.format === "markdown") return exportMarkdown(source, { ...options, userId, agentId, kind });
   throw new ValidationError(`format must be jsonl or markdown (got ${JSON.stringify(options.format)})`, { details: { path: "format" } });
 }
 
@@ -100,8 +120,15 @@ export function exportLine(record: MemoryRecord): ExportLine {
 /* JSONL                                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
-async function exportJsonl(memory: Memory, options: ExportOptions): Promise<ExportSummary> {
-  const records = memory.memoryStore.recordsInCreationOrder(catalogFilter(memory, options));
+function recordsOf(source: ExportSource, filter: RecordFilter): AsyncIterable<MemoryRecord> {
+  if (source.backend.recordsInCreationOrder === undefined) {
+    throw new CapabilityUnavailableError("this backend cannot list its records in creation order, which export needs", { details: { capability: "export" } });
+  }
+  return source.backend.recordsInCreationOrder(filter);
+}
+
+async function exportJsonl(source: ExportSource, options: ExportOptions): Promise<ExportSummary> {
+  const records = recordsOf(source, catalogFilter(source, options));
   if (options.out === undefined) {
     const memories = await writeLines(records, (chunk) => writeToStream(options.stdout ?? process.stdout, chunk));
     return { format: "jsonl", memories, files: [] };
@@ -152,8 +179,8 @@ function writeToStream(stream: NodeJS.WritableStream, chunk: string): Promise<vo
   });
 }
 
-function catalogFilter(memory: Memory, options: ExportOptions): CatalogFilter {
-  const filter: CatalogFilter = {};
+function catalogFilter(memory: ExportSource, options: ExportOptions): RecordFilter {
+  const filter: RecordFilter = {};
   if (options.kind !== undefined) filter.kind = options.kind;
   if (options.userId === undefined && options.agentId === undefined) return filter;
   // One owner lives in one app and project: the config's, which --app and --project set.
@@ -181,16 +208,17 @@ async function refuseExistingFile(out: string, force: boolean): Promise<void> {
 /* Markdown                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
-async function exportMarkdown(memory: Memory, options: ExportOptions): Promise<ExportSummary> {
+async function exportMarkdown(memory: ExportSource, options: ExportOptions): Promise<ExportSummary> {
   const out = options.out;
   if (out === undefined) throw new ValidationError("markdown export needs an out folder", { details: { path: "out" } });
   if (options.userId !== undefined && options.agentId !== undefined) {
     // A user's files hold the memories of every agent; copying whole files cannot narrow them further.
     throw new ValidationError("markdown export copies whole files: give userId or agentId, not both", { details: { path: "agentId" } });
   }
-  const store = memory.memoryStore;
-  await refuseInsideRoot(out, store.root);
+  const store = memory.backend.markdown;
+  if (store !== undefined) await refuseInsideRoot(out, store.root);
   await refuseNonEmptyFolder(out, options.force === true);
+  if (store === undefined) return renderMarkdown(memory, out, options);
 
   const wanted = logFileFilter(memory, options);
   const files: string[] = [];
@@ -208,8 +236,37 @@ async function exportMarkdown(memory: Memory, options: ExportOptions): Promise<E
   return { format: "markdown", memories, files };
 }
 
+/**
+ * Markdown from a backend whose truth is elsewhere: each record appended to its daily log
+ * (`logFilePath`), oldest first, with the header and separators the embedded store writes, so
+ * the files are the ones an embedded root holding the same memories (added in creation order)
+ * would have. Streams: one record in memory at a time.
+ */
+async function renderMarkdown(source: ExportSource, out: string, options: ExportOptions): Promise<ExportSummary> {
+  const wanted = logFileFilter(source, options);
+  const files = new Set<string>();
+  let memories = 0;
+  for await (const record of recordsOf(source, catalogFilter(source, options))) {
+    const file = logFilePath(record.scope, record.kind, record.timestamp);
+    if (!wanted(file)) continue;
+    const target = join(out, ...file.split("/"));
+    // The header ends with a line, as every entry does: one blank line goes before each entry.
+    const entry = `\n${renderEntry(record)}`;
+    if (files.has(target)) {
+      await appendFile(target, entry);
+    } else {
+      await mkdir(dirname(target), { recursive: true });
+      // The first write of a file replaces what a forced export found there.
+      await writeFile(target, renderLogHeader(record.scope, record.kind, file.slice(-13, -3)) + entry);
+      files.add(target);
+    }
+    memories++;
+  }
+  return { format: "markdown", memories, files: [...files] };
+}
+
 /** Which log files (`<app>/<project>/<users|agents>/<owner>/<episodes|facts>/<date>.md`) the options select. */
-function logFileFilter(memory: Memory, options: ExportOptions): (file: string) => boolean {
+function logFileFilter(memory: ExportSource, options: ExportOptions): (file: string) => boolean {
   const ownerType = options.userId !== undefined ? "users" : options.agentId !== undefined ? "agents" : undefined;
   const ownerId = options.userId ?? options.agentId;
   const kindFolder = options.kind === undefined ? undefined : options.kind === "episode" ? "episodes" : "facts";

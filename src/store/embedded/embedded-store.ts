@@ -160,7 +160,7 @@ export class EmbeddedStore implements MemoryStore {
         const jobs: IndexJob[] = [];
         const history: HistoryEntry[] = [];
         for (const [file, size] of sizes) state.setLogFileSize(file, size);
-        const record = (entry: Omit<HistoryEntry, "id">, of: Pick<MemoryRecord, "scope" | "agentId" | "runId">) => {
+        const record = (entry: Omit<HistoryEntry, "id"> & { id?: string }, of: Pick<MemoryRecord, "scope" | "agentId" | "runId">) => {
           const full = { id: randomUUID(), ...entry };
           state.addHistory(full, of);
           history.push(full);
@@ -169,7 +169,11 @@ export class EmbeddedStore implements MemoryStore {
           if (change.op === "add") {
             state.putCatalog(change.record, logFilePath(change.record.scope, change.record.kind, change.record.timestamp));
             deltas.push([change.record.scope, 1]);
-            record({ memory_id: change.record.id, previous_value: null, new_value: change.record.text, action: "ADD", created_at: now, updated_at: null, is_deleted: 0 }, change.record);
+            if (change.history === undefined) {
+              record({ memory_id: change.record.id, previous_value: null, new_value: change.record.text, action: "ADD", created_at: now, updated_at: null, is_deleted: 0 }, change.record);
+            } else {
+              for (const entry of change.history) record({ ...entry, memory_id: change.record.id }, change.record);
+            }
             jobs.push(state.enqueueJob(change.record.id, "upsert"));
           } else if (change.op === "update") {
             const before = previous.get(change.record.id)!;

@@ -12,6 +12,7 @@ import type {
   OwnersPage,
   RecordChange,
 } from "../../spec/memory-store.js";
+import type { RecordFilter } from "../../spec/backend.js";
 import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "../../spec/types.js";
 import { assertMemoryId, assertSegmentId } from "../ids.js";
 import type { PostgresDatabase } from "./pg-database.js";
@@ -71,7 +72,7 @@ export class PostgresMemoryStore implements MemoryStore {
       }
       const now = new Date().toISOString();
       const history: HistoryEntry[] = [];
-      const record = async (entry: Omit<HistoryEntry, "id">, of: Pick<MemoryRecord, "scope" | "agentId" | "runId">) => {
+      const record = async (entry: Omit<HistoryEntry, "id"> & { id?: string }, of: Pick<MemoryRecord, "scope" | "agentId" | "runId">) => {
         const full: HistoryEntry = { id: randomUUID(), ...entry };
         await client.query(`INSERT INTO memory_history (${HISTORY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
           full.id,
@@ -95,6 +96,10 @@ export class PostgresMemoryStore implements MemoryStore {
         if (change.op === "add") {
           const inserted = await client.query(INSERT_RECORD, recordValues(change.record));
           if (inserted.rowCount === 0) throw new InternalError(`memory id ${change.record.id} already exists`, { details: { id: change.record.id } });
+          if (change.history !== undefined) {
+            for (const entry of change.history) await record({ ...entry, memory_id: change.record.id }, change.record);
+            continue;
+          }
           await record(
             { memory_id: change.record.id, previous_value: null, new_value: change.record.text, action: "ADD", created_at: now, updated_at: null, is_deleted: 0 },
             change.record,
@@ -253,6 +258,43 @@ export class PostgresMemoryStore implements MemoryStore {
       if (rows.length === 0) return;
       after = Number(rows[rows.length - 1]!.seq);
       yield rows.map(rowToRecord);
+    }
+  }
+
+  /**
+   * Every record matching `filter`, oldest first (created_at, then id in byte order, as the
+   * embedded store sorts), read a page at a time by keyset: for export and copy.
+   */
+  async *recordsInCreationOrder(filter: RecordFilter = {}, batchSize = 500): AsyncIterable<MemoryRecord> {
+    const columns: [keyof RecordFilter, string][] = [
+      ["appId", "app_id"],
+      ["projectId", "project_id"],
+      ["ownerType", "owner_type"],
+      ["ownerId", "owner_id"],
+      ["agentId", "agent_id"],
+      ["kind", "kind"],
+    ];
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, column] of columns) {
+      const value = filter[key];
+      if (value === undefined) continue;
+      params.push(value);
+      where.push(`${column} = $${params.length}`);
+    }
+    const n = params.length;
+    const page = `SELECT ${SELECT_RECORD} FROM memories
+      WHERE ${[...where, `(created_at > $${n + 1} OR (created_at = $${n + 1} AND id COLLATE "C" > $${n + 2}))`].join(" AND ")}
+      ORDER BY created_at, id COLLATE "C" LIMIT $${n + 3}`;
+    let lastCreatedAt = Number.MIN_SAFE_INTEGER;
+    let lastId = "";
+    for (;;) {
+      const { rows } = await this.database.query<MemoryRow>(page, [...params, lastCreatedAt, lastId, batchSize]);
+      for (const row of rows) yield rowToRecord(row);
+      if (rows.length < batchSize) return;
+      const last = rowToRecord(rows[rows.length - 1]!);
+      lastCreatedAt = last.createdAt;
+      lastId = last.id;
     }
   }
 

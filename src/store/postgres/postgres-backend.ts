@@ -1,3 +1,5 @@
+import type { RecordFilter } from "../../spec/backend.js";
+import type { MemoryRecord } from "../../spec/types.js";
 import type { MigrationReport } from "./migrations.js";
 import { PostgresDatabase, type PostgresOptions } from "./pg-database.js";
 import { PostgresMemoryStore } from "./pg-memory-store.js";
@@ -31,6 +33,11 @@ export class PostgresBackend {
     this.buffer = new PostgresSessionBuffer(this.database, options.buffer);
     this.sessionLocks = new PostgresSessionLocks(this.database);
     this.parseCache = new PostgresParseCache(this.database);
+  }
+
+  /** Every record matching `filter`, oldest first (created_at, then id): export and copy read this. */
+  recordsInCreationOrder(filter?: RecordFilter, batchSize?: number): AsyncIterable<MemoryRecord> {
+    return this.store.recordsInCreationOrder(filter, batchSize);
   }
 
   /** Applies pending schema migrations (`omnimem migrate`); servers already running are unaffected. */
