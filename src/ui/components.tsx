@@ -47,6 +47,11 @@ export function MemoryDetail(props: { id: string; owner: OwnerRef; onClose: () =
   const [history, setHistory] = useState<HistoryEntry[] | null>(null);
   const [notice, setNotice] = useState("");
   const heading = useRef<HTMLHeadingElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  // The confirmation takes the focus once, when it appears.
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus();
+  }, [confirming]);
 
   const load = async () => {
     setError(null);
@@ -170,7 +175,7 @@ export function MemoryDetail(props: { id: string; owner: OwnerRef; onClose: () =
                 <button
                   type="button"
                   class="danger"
-                  ref={(button) => button?.focus()}
+                  ref={confirmButton}
                   onClick={async () => {
                     try {
                       await api.delete({ memory_id: id, ...ownerFields(owner) });
