@@ -25,6 +25,7 @@ import { OpenAICompatibleEmbedder } from "./providers/embedding/openai-embedder.
 import { validMetadata } from "./ingest/metadata.js";
 import { SearchEngine } from "./search/search-engine.js";
 import { defaultFusion, defaultVectorWeight } from "./search/fusion-weights.js";
+import { vectorQueryFor } from "./search/vector-query.js";
 import type { Embedder } from "./spec/embedder.js";
 import { CapabilityUnavailableError, IndexMismatchError, InternalError, NotFoundError, ProviderError, ValidationError } from "./spec/errors.js";
 import type { SearchIndex } from "./spec/search-index.js";
@@ -203,6 +204,7 @@ export class Memory {
       fusion: this.config.search.fusion ?? defaultFusion(localEmbedderOfModel(this.embedder.model)),
       // By embedder kind when unset: see search/fusion-weights.ts (bench/reports/retrieval.md).
       vectorWeight: this.config.search.vectorWeight ?? defaultVectorWeight(localEmbedderOfModel(this.embedder.model)),
+      vectorQuery: vectorQueryFor(localEmbedderOfModel(this.embedder.model)),
       llm: this.llm,
       logger: this.logger,
     });

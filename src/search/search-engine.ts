@@ -43,6 +43,8 @@ export interface SearchEngineOptions {
   timeWeight: number;
   /** How hybrid fuses its rankings: reciprocal rank ("rrf") or normalised scores ("score"). */
   fusion: HybridFusion;
+  /** What the vector side embeds for a query (default: the query as it is); see vector-query.ts. */
+  vectorQuery?: (query: string) => string;
   /** Judges agentic results and writes follow-up queries; without it agentic is hybrid. */
   llm?: StructuredModel;
   logger?: Logger;
@@ -149,7 +151,7 @@ export class SearchEngine {
   }
 
   private async embedQuery(query: string): Promise<Float32Array> {
-    const [vector] = await this.options.embedder.embed([query]);
+    const [vector] = await this.options.embedder.embed([this.options.vectorQuery?.(query) ?? query]);
     return vector!;
   }
 }
