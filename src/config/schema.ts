@@ -265,10 +265,12 @@ export const memoryConfigSchema = z
         fusion: z
           .enum(["rrf", "score"])
           .optional()
-          .describe(
-            "How hybrid fuses keyword and vector rankings: rrf (reciprocal rank, k = rrf_k) or score (weighted normalised " +
+          .meta({
+            description:
+              "How hybrid fuses keyword and vector rankings: rrf (reciprocal rank, k = rrf_k) or score (weighted normalised " +
               "scores). Unset: score with the word-vector embedder, rrf otherwise (bench/reports/retrieval.md).",
-          ),
+            examples: ["score"],
+          }),
         timeWeight: z
           .number()
           .min(0)
