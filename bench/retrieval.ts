@@ -26,6 +26,7 @@ import { OpenAICompatibleEmbedder } from "../src/providers/embedding/openai-embe
 import type { MemoryOptions } from "../src/index.js";
 import { CachingEmbedder } from "./retrieval/embedding-cache.js";
 import { defaultFusion, defaultVectorWeight } from "../src/search/fusion-weights.js";
+import { leavesNamesOut } from "../src/search/vector-query.js";
 
 const REPOSITORY = join(import.meta.dirname, "..");
 const SHARED_DATA = join(REPOSITORY, "..", "shared", "data");
@@ -203,7 +204,7 @@ function setupOf(memory: Memory): NonNullable<RetrievalRun["setup"]> {
   const { name, model, dimensions } = memory.embedderInfo;
   return {
     embedder: { name, model, dimensions },
-    search: { fusion: fusion ?? defaultFusion(name), rrfK, vectorWeight: vectorWeight ?? defaultVectorWeight(name), timeWeight },
+    search: { fusion: fusion ?? defaultFusion(name), rrfK, vectorWeight: vectorWeight ?? defaultVectorWeight(name), timeWeight, vectorQuery: leavesNamesOut(name) ? "without names" : "as is" },
   };
 }
 

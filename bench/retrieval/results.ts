@@ -111,7 +111,8 @@ export interface LocomoResult {
 
 export interface RetrievalSetup {
   embedder: { name: string; model: string; dimensions: number };
-  search: { fusion?: "rrf" | "score"; rrfK: number; vectorWeight: number; timeWeight: number };
+  /** vectorQuery: what the vector side embeds for a question (not recorded by older runs). */
+  search: { fusion?: "rrf" | "score"; rrfK: number; vectorWeight: number; timeWeight: number; vectorQuery?: "as is" | "without names" };
 }
 
 export interface RetrievalRun {

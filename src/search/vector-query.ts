@@ -38,5 +38,10 @@ function startsSentence(text: string, offset: number): boolean {
  * embedding model, which reads a name in its context.
  */
 export function vectorQueryFor(localEmbedder: string | undefined): (query: string) => string {
-  return localEmbedder === "word-vectors" ? withoutNames : (query) => query;
+  return leavesNamesOut(localEmbedder) ? withoutNames : (query) => query;
+}
+
+/** Whether the vector side embeds queries without their names, by the kind of embedder (reports say so). */
+export function leavesNamesOut(localEmbedder: string | undefined): boolean {
+  return localEmbedder === "word-vectors";
 }
