@@ -171,7 +171,7 @@ describe("export markdown", () => {
     await seededRoot();
     const out = join(elsewhere, "md");
     const { files, memories } = await withMemory(async (memory) => {
-      const logFiles = await memory.memoryStore.logFiles();
+      const logFiles = await memory.backend.markdown!.logFiles();
       const summary = await runExport(memory, { format: "markdown", out });
       expect(summary.files).toEqual(logFiles.map((file) => join(out, file)));
       return { files: logFiles, memories: summary.memories };
@@ -269,7 +269,7 @@ describe("doctor", () => {
 
   it("fails when a markdown entry was removed by hand", async () => {
     await seededRoot();
-    const file = await withMemory(async (memory) => (await memory.memoryStore.logFiles()).find((path) => path.includes("/users/bob/"))!);
+    const file = await withMemory(async (memory) => (await memory.backend.markdown!.logFiles()).find((path) => path.includes("/users/bob/"))!);
     const content = await readFile(join(root, file), "utf8");
     const bobId = await withMemory(async (memory) => (await memory.getAll({ userId: "bob" })).results[0]!.id);
     await writeFile(join(root, file), removeEntries(content, [bobId]).content);
@@ -292,7 +292,7 @@ describe("doctor", () => {
     expect(missing.detail).toContain("5 catalog rows, 6 index rows");
 
     await withMemory((memory) => memory.reindex());
-    const file = await withMemory(async (memory) => (await memory.memoryStore.logFiles()).find((path) => path.includes("/users/bob/"))!);
+    const file = await withMemory(async (memory) => (await memory.backend.markdown!.logFiles()).find((path) => path.includes("/users/bob/"))!);
     const content = await readFile(join(root, file), "utf8");
     await writeFile(join(root, file), content.replace("green 2009 Volvo", "red 2011 Saab"));
     const edited = named(await runDoctor({ root, logLevel: "error" }), "consistency");

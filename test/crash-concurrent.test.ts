@@ -10,7 +10,6 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Memory } from "../src/index.js";
-import { EmbeddedStore } from "../src/store/embedded/embedded-store.js";
 import { parseLog } from "../src/store/embedded/markdown-log.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
@@ -60,10 +59,10 @@ describe("SIGKILL at a random point during concurrent adds", () => {
       const memory = await Memory.open({ root, logLevel: "silent" });
       try {
         // Every acknowledged memory is in the catalog, with its text.
-        const stored = await memory.memoryStore.getMany([...acknowledged.keys()]);
+        const stored = await memory.backend.store.getMany([...acknowledged.keys()]);
         expect(stored.map((record) => record.id).sort()).toEqual([...acknowledged.keys()].sort());
         // The open replayed what the index owed; search finds a sample of them by their own word.
-        expect(await memory.memoryStore.pendingIndexJobs(10)).toEqual([]);
+        expect(await memory.backend.store.pendingIndexJobs(10)).toEqual([]);
         const sample = stored.filter((_, i) => i % Math.max(1, Math.floor(stored.length / 15)) === 0);
         for (const record of sample) {
           const token = /token\d+x/.exec(record.text)![0];
@@ -71,7 +70,7 @@ describe("SIGKILL at a random point during concurrent adds", () => {
           expect(results.map((hit) => hit.id), token).toContain(record.id);
         }
         // The markdown is the truth: every file parses and holds every acknowledged entry.
-        const store = memory.memoryStore as EmbeddedStore;
+        const store = memory.backend.markdown!;
         const inMarkdown = new Set<string>();
         for (const file of await store.logFiles()) {
           for (const record of parseLog(await readFile(join(root, file), "utf8"), file).entries) inMarkdown.add(record.id);

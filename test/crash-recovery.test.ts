@@ -58,7 +58,7 @@ describe("crash after an acknowledged add, before its index write", () => {
         const { results } = await memory.search("where is the spare key", { userId: "alice", method });
         expect(results.map((r) => r.id), method).toEqual([id]);
       }
-      expect(await memory.memoryStore.pendingIndexJobs(10)).toEqual([]);
+      expect(await memory.backend.store.pendingIndexJobs(10)).toEqual([]);
     } finally {
       await memory.close();
     }

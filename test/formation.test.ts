@@ -163,7 +163,7 @@ describe("memory formation with an extraction LLM", () => {
       code: "PROVIDER_ERROR",
     });
     expect((await memory.getAll({ userId: "alice" })).results).toEqual([]);
-    expect(await memory.memoryStore.logFiles()).toEqual([]);
+    expect(await memory.backend.markdown!.logFiles()).toEqual([]);
     // The retry of the same turn is not buffered twice; a later flush extracts it once.
     server.chat.enqueue(extraction("Music", [{ text: "Alice likes jazz" }]));
     const retried = await memory.add([{ role: "user", content: "I like jazz", timestamp: DAY }], { userId: "alice", sessionId: "jazz" });

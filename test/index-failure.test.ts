@@ -72,7 +72,7 @@ describe("an index write that fails after the commit", () => {
     // The index is written behind the add (group commit): its first attempt fails in the background.
     await vi.waitFor(() => expect(index.failedWrites).toBeGreaterThan(0));
     expect(await m.get(id)).toMatchObject({ id, memory: "The spare key is taped under the third flowerpot" });
-    expect((await m.memoryStore.pendingIndexJobs(10)).map((job) => job.memoryId)).toEqual([id]);
+    expect((await m.backend.store.pendingIndexJobs(10)).map((job) => job.memoryId)).toEqual([id]);
     expect(await index.count()).toBe(0);
 
     // Not in the index yet, found all the same.
@@ -82,7 +82,7 @@ describe("an index write that fails after the commit", () => {
     // The index recovers: the background retry lands the write without any new call.
     index.failing = 0;
     await m.idle();
-    expect(await m.memoryStore.pendingIndexJobs(10)).toEqual([]);
+    expect(await m.backend.store.pendingIndexJobs(10)).toEqual([]);
     expect(await index.count()).toBe(1);
     for (const method of methods) expect(await ids(m, "where is the spare key", method), method).toEqual([id]);
     expect((await m.getAll({ userId: "alice" })).results).toHaveLength(1);
@@ -97,7 +97,7 @@ describe("an index write that fails after the commit", () => {
     // The add's own write and three background attempts failed; the fifth write went through.
     expect(index.failing).toBe(0);
     expect(index.failedWrites).toBe(4);
-    expect(await m.memoryStore.pendingIndexJobs(10)).toEqual([]);
+    expect(await m.backend.store.pendingIndexJobs(10)).toEqual([]);
     expect(await index.count()).toBe(1);
     expect(await ids(m, "dentist", "keyword")).toEqual([added.results[0]!.id]);
   });
@@ -166,7 +166,7 @@ describe("an index write that fails after the commit", () => {
     m = await open(2);
     expect(await ids(m, "router password", "keyword")).toEqual([added.results[0]!.id]);
     await m.idle();
-    expect(await m.memoryStore.pendingIndexJobs(10)).toEqual([]);
+    expect(await m.backend.store.pendingIndexJobs(10)).toEqual([]);
     expect(await index.count()).toBe(1);
   });
 });

@@ -159,7 +159,7 @@ describe("Memory", () => {
     expect(await memory.get(results[0]!.id)).toBeNull();
     expect(await memory.history(results[0]!.id)).toEqual([]);
     expect((await memory.search("forget", { userId: "alice" })).results).toEqual([]);
-    expect(await memory.memoryStore.logFiles()).toEqual([]);
+    expect(await memory.backend.markdown!.logFiles()).toEqual([]);
     await memory.add("a fresh start", { infer: false, userId: "alice" });
     expect((await memory.search("fresh start", { userId: "alice" })).results).toHaveLength(1);
   });

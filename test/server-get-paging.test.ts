@@ -54,7 +54,7 @@ async function allSorted(by: "timestamp" | "created_at" | "updated_at", order: "
 
 describe("/get pages in the store", () => {
   it("reads only the requested page's rows from the store", async () => {
-    const list = vi.spyOn(memory.memoryStore, "list");
+    const list = vi.spyOn(memory.backend.store, "list");
     const data = await get({ user_id: "alice", page: 3, page_size: 5, sort_by: "timestamp", sort_order: "asc" });
     const rowsRead = await Promise.all(list.mock.results.map(async (result) => ((await result.value) as { records: MemoryRecord[] }).records.length));
     list.mockRestore();

@@ -68,7 +68,7 @@ describe("write-behind index with group commit", () => {
     // One write was under way when the others arrived; they all went into the next one or two.
     expect(index.writes).toBeLessThanOrEqual(3);
     expect(await index.count()).toBe(40);
-    expect(await m.memoryStore.pendingIndexJobs(10)).toEqual([]);
+    expect(await m.backend.store.pendingIndexJobs(10)).toEqual([]);
     for (const i of [0, 17, 39]) {
       const { results } = await m.search(`zq${i}k`, { userId: "alice", method: "keyword", limit: 3 });
       expect(results[0]?.id).toBe(ids[i]);

@@ -48,9 +48,9 @@ export class OmnimemSystem implements BenchSystem {
     this.memory = await Memory.open(this.options);
     // The embedder is a private field, reached at run time to time the steps of an add.
     this.breakdown.wrap((this.memory as unknown as { embedder: object }).embedder, "embed", "embedding");
-    this.breakdown.wrap(this.memory.memoryStore, "apply", "store (markdown + SQLite)");
+    this.breakdown.wrap(this.memory.backend.store, "apply", "store (markdown + SQLite)");
     this.breakdown.wrap(this.memory.searchIndex, "insert", "index insert (LanceDB)");
-    this.breakdown.wrap(this.memory.memoryStore, "completeIndexJobs", "index jobs done (SQLite)");
+    this.breakdown.wrap(this.memory.backend.store, "completeIndexJobs", "index jobs done (SQLite)");
   }
 
   startBreakdown(): void {

@@ -191,6 +191,39 @@ export const serverConfigSchema = z
   })
   .strict();
 
+/** `[store]`: where memories live. The embedded backend needs nothing else; postgres needs a URL. */
+export const storeConfigSchema = z
+  .object({
+    backend: z
+      .enum(["embedded", "postgres"])
+      .default("embedded")
+      .describe(
+        "Where memories live: embedded (markdown under root, SQLite and LanceDB beside it; one process per root) or postgres (one PostgreSQL database with pgvector, shared by any number of servers).",
+      ),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "a PostgreSQL URL starts with postgres:// or postgresql://")
+      .optional()
+      .meta({
+        description: "The PostgreSQL database for backend = postgres (a managed service's connection URL works as it is).",
+        examples: ["postgres://omnimem:secret@db.internal:5432/omnimem"],
+      }),
+    poolSize: z.number().int().min(1).max(1000).default(10).describe("Connections each process keeps open to PostgreSQL (backend = postgres)."),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _")
+      .default("public")
+      .meta({
+        description: "The PostgreSQL schema omnimem's tables live in (created when missing): one database can hold several deployments.",
+        examples: ["omnimem"],
+      }),
+  })
+  .strict()
+  .refine((store) => store.backend !== "postgres" || store.url !== undefined, {
+    message: "backend = postgres needs url (OMNIMEM_STORE__URL)",
+    path: ["url"],
+  });
+
 export const memoryConfigSchema = z
   .object({
     root: z.string().min(1).default(join(homedir(), ".omnimem")).describe("Data folder: memories, indexes and caches."),
@@ -301,6 +334,7 @@ export const memoryConfigSchema = z
       .strict()
       .default({ defaultMethod: "hybrid", defaultLimit: 10, rrfK: 60, timeWeight: 1, annMinRows: 50_000, annEf: 100 })
       .describe("Search defaults."),
+    store: storeConfigSchema.default({ backend: "embedded", poolSize: 10, schema: "public" }).describe("Where memories live: the embedded backend (default) or PostgreSQL."),
     server: serverConfigSchema.default(serverConfigSchema.parse({})).describe("omnimem serve: where it listens, who may call it, and how big a request may be."),
     logLevel: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -315,4 +349,5 @@ export type EmbeddingConfig = z.output<typeof embeddingConfigSchema>;
 export type LlmConfig = z.output<typeof llmConfigSchema>;
 export type MultimodalConfig = z.output<typeof multimodalConfigSchema>;
 export type ServerConfig = z.output<typeof serverConfigSchema>;
+export type StoreConfig = z.output<typeof storeConfigSchema>;
 export type ApiKeyConfig = z.output<typeof apiKeySchema>;

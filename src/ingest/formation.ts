@@ -2,15 +2,15 @@ import type { Logger } from "../log.js";
 import { extractionPrompt } from "../extract/prompts.js";
 import { extractionSchema } from "../extract/schemas.js";
 import type { FactReconciler } from "../extract/reconciler.js";
-import { scopeKey } from "../spec/scope.js";
 import type { StructuredModel } from "../spec/llm.js";
 import type { MemoryStore, RecordChange } from "../spec/memory-store.js";
 import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../spec/session-buffer.js";
+import type { SessionLocks } from "../spec/session-locks.js";
 import type { MemoryEvent, MemoryRecord } from "../spec/types.js";
 import { CapabilityUnavailableError, ProviderError } from "../spec/errors.js";
 import { turnsFromVerbatim, verbatimText } from "../extract/verbatim.js";
 import { sha256 } from "../util/hash.js";
-import { KeyedMutex } from "../util/keyed-mutex.js";
+import { InProcessSessionLocks } from "../util/in-process-session-locks.js";
 import { type BoundaryRules, overHardLimit, startsNewEpisode } from "./boundary.js";
 import { BoundaryJudge } from "./boundary-judge.js";
 import type { MemoryWriter } from "./memory-writer.js";
@@ -35,6 +35,8 @@ export interface MemoryFormationOptions {
   writer: MemoryWriter;
   store: MemoryStore;
   buffer: SessionBuffer;
+  /** Makes the work on one session exclusive (across processes for a shared backend); default: in-process. */
+  sessionLocks?: SessionLocks;
   /**
    * Without it: local mode (rule-based boundaries, verbatim episodes, no facts). After
    * `maxExtractionAttempts` failed extractions (default 3) of a session's pending turns, they
@@ -53,9 +55,11 @@ export interface MemoryFormationOptions {
  * reconciles its facts with what the owner already has. Adds to one session are serialised.
  */
 export class MemoryFormation {
-  private readonly sessionLocks = new KeyedMutex();
+  private readonly sessionLocks: SessionLocks;
 
-  constructor(private readonly options: MemoryFormationOptions) {}
+  constructor(private readonly options: MemoryFormationOptions) {
+    this.sessionLocks = options.sessionLocks ?? new InProcessSessionLocks();
+  }
 
   get localMode(): boolean {
     return this.options.llm === undefined;
@@ -63,7 +67,7 @@ export class MemoryFormation {
 
   /** Buffers the turns, makes the episodes that are complete, and with `flush` everything pending. */
   async ingest(key: SessionKey, turns: readonly BufferedTurn[], context: SessionContext, flush: boolean): Promise<FormationResult> {
-    return this.sessionLocks.run(sessionLockKey(key), async () => {
+    return this.sessionLocks.run(key, async () => {
       const { buffer, rules, judge } = this.options;
       const appended = await buffer.append(key, turns, context);
       const result: FormationResult = { events: [], episodes: [], buffered: appended.length, duplicates: turns.length - appended.length };
@@ -115,7 +119,7 @@ export class MemoryFormation {
     const { llm, store, writer } = this.options;
     if (llm === undefined) throw new CapabilityUnavailableError("re-extraction needs an extraction LLM: set [llm]");
     const key: SessionKey = { scope: episode.scope, sessionId: episode.sessionId ?? `episode-${episode.id}` };
-    return this.sessionLocks.run(sessionLockKey(key), async () => {
+    return this.sessionLocks.run(key, async () => {
       const current = await store.get(episode.id);
       if (current === undefined || current.kind !== "episode" || current.metadata.extraction !== EXTRACTION_PENDING.extraction) {
         return { events: [], episodes: [] };
@@ -256,10 +260,6 @@ interface Extraction {
   summary: string;
   changes: RecordChange[];
   events: MemoryEvent[];
-}
-
-export function sessionLockKey(key: SessionKey): string {
-  return `${scopeKey(key.scope)}#${key.sessionId}`;
 }
 
 /** The same turns always make the same episode id: a retried flush cannot write it twice. */

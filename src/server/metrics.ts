@@ -94,7 +94,7 @@ export class ServerMetrics {
       help: "Memories in the catalog (episodes and facts, every owner)",
       registers,
       collect: async function (this: Gauge) {
-        this.set(await memory.memoryStore.count());
+        this.set(await memory.backend.store.count());
       },
     });
     new Gauge({

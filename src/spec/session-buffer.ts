@@ -47,4 +47,9 @@ export interface SessionBuffer {
   idleSessions(before: number): Promise<SessionKey[]>;
   /** The buffers (one per owner) holding pending turns of this session. */
   ownersOf(appId: string, projectId: string, sessionId: string): Promise<SessionKey[]>;
+  /**
+   * Gives back a session `idleSessions` claimed, after its flush failed, so any process may try
+   * again at once (a shared backend claims idle sessions so that one process flushes each).
+   */
+  releaseClaim?(key: SessionKey): Promise<void>;
 }

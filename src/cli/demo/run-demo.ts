@@ -72,7 +72,7 @@ export async function runDemo(options: { output: Output; keep: boolean }): Promi
     const otherUserSees = (await memory.search("whiteboard", { userId: "bob" })).results.length;
     line(output, `\nbob searches "whiteboard": ${otherUserSees} results (memories belong to their owner)`);
 
-    const [file] = await memory.memoryStore.logFiles();
+    const [file] = (await memory.backend.markdown?.logFiles()) ?? [];
     if (file !== undefined) {
       const markdown = await readFile(join(root, "store", file), "utf8");
       line(output, `\nthe truth is plain markdown: store/${file}`);

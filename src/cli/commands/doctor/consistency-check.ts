@@ -13,6 +13,8 @@ const REINDEX_FIX = "run omnimem reindex (rebuilds the catalog and the search in
 const PROBE_ID = "00000000-0000-0000-0000-000000000000";
 /** Ids named in a detail at most; the rest are counted. */
 const SAMPLE_IDS = 3;
+/** Pending index jobs counted at most (a backlog this large is a problem whatever its exact size). */
+const MAX_COUNTED_JOBS = 100_000;
 
 /**
  * Opens the memory and compares its three layers: the markdown files (the truth), the SQLite
@@ -43,12 +45,14 @@ export async function consistencyCheck(input: MemoryConfigInput & { root: string
 }
 
 async function compareLayers(memory: Memory): Promise<DoctorCheck> {
-  const store = memory.memoryStore;
-  const files = await store.logFiles();
+  const { store, markdown: truth } = memory.backend;
+  // A backend whose writes are one transaction (PostgreSQL) has no separate layers to compare.
+  if (truth === undefined) return check(NAME, "info", `the ${memory.backend.kind} backend keeps records and index in one transaction: nothing to compare`);
+  const files = await truth.logFiles();
   const markdown = new Map<string, string>();
   const duplicates: string[] = [];
   for (const file of files) {
-    const content = await readFile(join(store.root, file), "utf8");
+    const content = await readFile(join(truth.root, file), "utf8");
     let entries;
     try {
       entries = parseLog(content, file).entries;
@@ -69,7 +73,7 @@ async function compareLayers(memory: Memory): Promise<DoctorCheck> {
   const catalog = new Map<string, string>();
   for await (const batch of store.scan(1000)) for (const record of batch) catalog.set(record.id, record.text);
   const indexRows = await memory.searchIndex.count();
-  const pendingJobs = store.stateDb.pendingJobCount();
+  const pendingJobs = (await store.pendingIndexJobs(MAX_COUNTED_JOBS)).length;
 
   const missingFromCatalog = [...markdown.keys()].filter((id) => !catalog.has(id));
   const notInMarkdown = [...catalog.keys()].filter((id) => !markdown.has(id));

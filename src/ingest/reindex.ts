@@ -1,0 +1,24 @@
+import type { Backend } from "../spec/backend.js";
+import type { Embedder } from "../spec/embedder.js";
+import type { ReindexProgress } from "./call-options.js";
+
+/**
+ * Rebuilds the store's catalog from its truth and the search index from the catalog, with
+ * `embedder`: the way out of an index built with another embedder, a deleted index, or markdown
+ * edited by hand.
+ */
+export async function rebuildIndex(backend: Backend, embedder: Embedder, onProgress?: (progress: ReindexProgress) => void): Promise<{ records: number }> {
+  const { store, index } = backend;
+  const { records: total } = await store.rebuildCatalog();
+  await index.reset({ model: embedder.model, dimensions: embedder.dimensions });
+  let done = 0;
+  onProgress?.({ done, total });
+  for await (const batch of store.scan(256)) {
+    const vectors = await embedder.embed(batch.map((record) => record.text));
+    await index.insert(batch.map((record, i) => ({ record, vector: vectors[i]! })));
+    done += batch.length;
+    onProgress?.({ done, total });
+  }
+  await index.maintain();
+  return { records: total };
+}
