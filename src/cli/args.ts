@@ -36,6 +36,9 @@ Usage: omnimem <command> [options]
   reindex [--embedder word-vectors|hashed]
                                      rebuild the catalog and the search index from the markdown files;
                                      --embedder moves the root to that local embedder (re-embeds everything)
+  copy --to <root | postgres://...> [--from <root | postgres://...>]
+                                     every memory with its history into another backend (default source: the
+                                     configured one), re-indexed there; rerun after an interruption copies the rest
   migrate [postgres://...]           apply the PostgreSQL backend's pending schema steps (URL: argument or
                                      $OMNIMEM_STORE__URL; servers also apply them at start)
   doctor                             check capabilities, model endpoints, tools, disk and consistency
@@ -76,6 +79,8 @@ const OPTIONS = {
   all: { type: "boolean", default: false },
   format: { type: "string" },
   out: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
   dir: { type: "string" },
   force: { type: "boolean", default: false },
   keep: { type: "boolean", default: false },

@@ -55,6 +55,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const { mcpCommand } = await import("./commands/mcp.js");
       return mcpCommand(resolve(values).input, values);
     }
+    case "copy": {
+      const { copyCommand } = await import("./commands/copy.js");
+      return copyCommand(resolve(values).config, values, output);
+    }
     case "migrate": {
       const { migrateCommand } = await import("./commands/migrate.js");
       return migrateCommand({ url: rest[0] }, output);

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, open, readdir, readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import type { Memory } from "../../memory.js";
 import type { Backend, RecordFilter } from "../../spec/backend.js";
 import { CapabilityUnavailableError, ValidationError } from "../../spec/errors.js";
 import type { MemoryKind, MemoryRecord } from "../../spec/types.js";
@@ -58,21 +57,10 @@ export interface ExportLine {
 /** JSONL lines are gathered into writes of about this size: one write per line is slow, one per export is not streaming. */
 const WRITE_CHUNK_CHARS = 64 * 1024;
 
-/** What export reads: a backend's records (and its markdown files, when it has them), and the app and project one owner lives in. */
+/** What export reads (an open Memory is one): a backend's records (and its markdown files, when it has them), and the app and project one owner lives in. */
 export interface ExportSource {
   backend: Pick<Backend, "recordsInCreationOrder" | "markdown">;
   config: { appId: string; projectId: string };
-}
-
-/**
- * The export source of an open Memory: its backend once Memory exposes one, else the embedded
- * store it wires (which offers the same two things).
- */
-export function exportSourceOf(memory: Memory): ExportSource {
-  const backend = (memory as { backend?: Backend }).backend;
-  if (backend !== undefined) return { backend, config: memory.config };
-  const store = memory.memoryStore;
-  return { backend: { markdown: store, recordsInCreationOrder: (filter, batchSize) => store.recordsInCreationOrder(filter, batchSize) }, config: memory.config };
 }
 
 /**
@@ -82,8 +70,7 @@ export function exportSourceOf(memory: Memory): ExportSource {
  * rendered from the records, in the same layout, from any other (PostgreSQL): the backup people
  * can read, and a root `omnimem reindex` can serve.
  */
-export async function runExport(memory: Memory | ExportSource, options: ExportOptions): Promise<ExportSummary> {
-  const source = "backend" in memory && !("memoryStore" in memory) ? memory : exportSourceOf(memory as Memory);
+export async function runExport(source: ExportSource, options: ExportOptions): Promise<ExportSummary> {
   const kind = optionalKind(options.kind);
   const userId = options.userId === undefined ? undefined : assertSegmentId(options.userId, "userId");
   const agentId = options.agentId === undefined ? undefined : assertSegmentId(options.agentId, "agentId");
