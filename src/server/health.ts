@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type { Memory } from "../memory.js";
 import { LIBREOFFICE_INSTALL_HINT, detectSoffice } from "../parse/office/libreoffice.js";
 import { detectPocketsphinx } from "../providers/transcription/pocketsphinx-transcriber.js";
+import type { Backend } from "../spec/backend.js";
 import type { CapabilityReport, HealthReport } from "../spec/http.js";
 
 /** The package's version, read once (src/server and dist/server both sit two levels below it). */
@@ -69,8 +70,25 @@ export function healthReport(memory: Memory): HealthReport {
     status: "ok",
     version: OMNIMEM_VERSION,
     mode: memory.mode,
-    capabilities: { llm, multimodal: multimodalReport, embedding, ocr, office, audio },
+    capabilities: { llm, multimodal: multimodalReport, embedding, ocr, office, audio, store: storeCapability(memory.backend) },
   };
+}
+
+/**
+ * The backend and where it is. A PostgreSQL backend serving without pgvector (keyword-only mode)
+ * says so, naming the extension: vector search there answers CAPABILITY_UNAVAILABLE.
+ */
+export function storeCapability(backend: Backend): CapabilityReport {
+  const { kind, location } = backend.describe();
+  if (kind === "embedded") return { state: "enabled", detail: `embedded: markdown, SQLite and LanceDB under ${location}` };
+  if ((backend.index as { hasVectors?: boolean }).hasVectors === false) {
+    return {
+      state: "local",
+      detail: `${kind}: ${location}; keyword search only: vector search is CAPABILITY_UNAVAILABLE because the PostgreSQL extension "vector" (pgvector) is missing`,
+      enable: "CREATE EXTENSION vector in the database (managed services list it among their extensions), then restart",
+    };
+  }
+  return { state: "enabled", detail: `${kind}: ${location}` };
 }
 
 const ENABLE_ENDPOINT = "set [embedding] model and base_url (OMNIMEM_EMBEDDING__MODEL, OMNIMEM_EMBEDDING__BASE_URL)";

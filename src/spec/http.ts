@@ -298,5 +298,6 @@ export interface HealthReport {
   status: "ok";
   version: string;
   mode: "llm" | "local";
-  capabilities: Record<"llm" | "multimodal" | "embedding" | "ocr" | "office" | "audio", CapabilityReport>;
+  /** `store`: which backend holds the memories and where (a database URL without its password). */
+  capabilities: Record<"llm" | "multimodal" | "embedding" | "ocr" | "office" | "audio" | "store", CapabilityReport>;
 }

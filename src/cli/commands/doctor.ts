@@ -6,6 +6,7 @@ import { check, guarded, type DoctorCheck } from "./doctor/check.js";
 import { consistencyCheck } from "./doctor/consistency-check.js";
 import { diskChecks } from "./doctor/disk-checks.js";
 import { endpointChecks } from "./doctor/endpoint-checks.js";
+import { storeChecks } from "./doctor/store-check.js";
 
 export type { DoctorCheck } from "./doctor/check.js";
 
@@ -49,7 +50,9 @@ export async function runDoctor(config: MemoryConfigInput, options: DoctorOption
     guarded("capabilities", async () => capabilityChecks(unopened)),
     guarded("endpoints", () => endpointChecks(resolved, timeoutMs)),
     guarded("disk", () => diskChecks(resolved.root)),
-    guarded("consistency", async () => [await consistencyCheck({ ...config, root: resolved.root }, timeoutMs)]),
+    guarded("store", () => storeChecks(resolved)),
+    // The three layers (markdown, catalog, index) to compare are the embedded backend's.
+    resolved.store.backend === "embedded" ? guarded("consistency", async () => [await consistencyCheck({ ...config, root: resolved.root }, timeoutMs)]) : [],
   ]);
   const checks = groups.flat();
   return { ok: checks.every((item) => item.status !== "fail"), mode: unopened.mode, checks };
