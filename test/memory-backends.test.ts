@@ -1,0 +1,121 @@
+/**
+ * Memory itself over every backend: the same calls (add, search, get, update, delete, history,
+ * getAll, flush, deleteAll) give the same answers on the embedded backend and on PostgreSQL
+ * (PGlite + pgvector over the wire protocol, and a real server when OMNIMEM_TEST_PG_URL names
+ * one), so Memory is proven to use nothing but the Backend interface.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { LocalEmbedder, Memory } from "../src/index.js";
+import type { MemoryOptions } from "../src/memory.js";
+import { createBackend } from "../src/store/create-backend.js";
+import { memoryConfigSchema } from "../src/config/schema.js";
+import { PostgresMemoryBackend } from "../src/store/postgres/postgres-memory-backend.js";
+import { REAL_PG_URL, dropSchema, freshSchema, pgliteTarget, realPostgresTarget, serverHasVector, type PostgresTarget } from "./support/postgres-targets.js";
+import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
+
+const silent = { logLevel: "silent" as const };
+
+interface Target {
+  name: string;
+  unavailable?: string;
+  /** Memory options for a fresh, empty backend, and how to throw it away afterwards. */
+  open(): Promise<{ options: MemoryOptions; dispose(): Promise<void> }>;
+}
+
+const embedded: Target = {
+  name: "embedded",
+  async open() {
+    const root = await makeTempRoot();
+    return { options: { root }, dispose: () => removeTempRoot(root) };
+  },
+};
+
+function postgres(target: PostgresTarget): Target {
+  return {
+    name: target.name,
+    ...(target.unavailable === undefined ? {} : { unavailable: target.unavailable }),
+    async open() {
+      const root = await makeTempRoot();
+      const schema = freshSchema();
+      const url = target.url();
+      const backend = new PostgresMemoryBackend({ url, schema, poolSize: target.poolSize });
+      return {
+        options: { root, backend },
+        dispose: async () => {
+          await dropSchema(url, schema);
+          await removeTempRoot(root);
+        },
+      };
+    },
+  };
+}
+
+const pglite = pgliteTarget();
+const realPostgres = realPostgresTarget(await serverHasVector(REAL_PG_URL));
+beforeAll(() => pglite.start(), 180_000);
+afterAll(() => pglite.stop());
+
+describe("[store] config picks the backend", () => {
+  it("embedded by default; postgres with a url; postgres without one is refused naming store.url", () => {
+    expect(createBackend(memoryConfigSchema.parse({ root: "/tmp/x" })).kind).toBe("embedded");
+    const pg = createBackend(memoryConfigSchema.parse({ root: "/tmp/x", store: { backend: "postgres", url: "postgres://u:secret@db:5432/m" } }));
+    expect(pg.kind).toBe("postgres");
+    expect(pg.describe().location).not.toContain("secret");
+    const refused = memoryConfigSchema.safeParse({ store: { backend: "postgres" } });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.path).toEqual(["store", "url"]);
+  });
+});
+
+for (const target of [embedded, postgres(pglite), postgres(realPostgres)]) {
+  describe.skipIf(target.unavailable !== undefined)(`Memory on ${target.name}${target.unavailable ? ` (skipped: ${target.unavailable})` : ""}`, () => {
+    let memory: Memory;
+    let dispose: () => Promise<void>;
+
+    beforeEach(async () => {
+      const opened = await target.open();
+      dispose = opened.dispose;
+      memory = await Memory.open({ ...opened.options, embedder: new LocalEmbedder({ dimensions: 64 }), ...silent });
+    }, 60_000);
+    afterEach(async () => {
+      await memory.close();
+      await dispose();
+    });
+
+    it("adds, finds by every method, reads, updates, deletes and keeps history, owner-scoped", async () => {
+      const { results } = await memory.add("The team offsite is in Lisbon in September", { userId: "alice", infer: false });
+      const id = results[0]!.id;
+      await memory.add("Bob's offsite is in Oslo", { userId: "bob", infer: false });
+      for (const method of ["keyword", "vector", "hybrid"] as const) {
+        const hits = (await memory.search("Lisbon offsite", { userId: "alice", method })).results;
+        expect(hits.map((hit) => hit.id), method).toEqual([id]);
+      }
+      expect((await memory.get(id))?.memory).toBe("The team offsite is in Lisbon in September");
+      expect(await memory.get(id, { userId: "bob" })).toBeNull();
+      await memory.update(id, "The team offsite moved to Porto", { userId: "alice" });
+      expect((await memory.search("Porto", { userId: "alice", method: "keyword" })).results.map((hit) => hit.id)).toEqual([id]);
+      expect((await memory.history(id)).map((entry) => entry.action)).toEqual(["ADD", "UPDATE"]);
+      await expect(memory.delete(id, { userId: "bob" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+      await memory.delete(id, { userId: "alice" });
+      expect(await memory.get(id)).toBeNull();
+      expect((await memory.history(id)).map((entry) => entry.action)).toEqual(["ADD", "UPDATE", "DELETE"]);
+      expect((await memory.search("Porto", { userId: "alice", method: "hybrid" })).results).toEqual([]);
+    });
+
+    it("buffers turns per session until flush, pages getAll, and deleteAll empties one owner", async () => {
+      const added = await memory.add([{ role: "user", content: "I started learning the cello" }], { userId: "carol", sessionId: "s1", flush: false });
+      expect(added.buffered).toBe(1);
+      expect((await memory.pendingTurns({ userId: "carol", sessionId: "s1" })).map((turn) => turn.text)).toEqual(["I started learning the cello"]);
+      const flushed = await memory.flush({ userId: "carol", sessionId: "s1" });
+      expect(flushed.episodes).toHaveLength(1);
+      expect(await memory.pendingTurns({ userId: "carol", sessionId: "s1" })).toEqual([]);
+      for (let i = 0; i < 5; i++) await memory.add(`note ${i}`, { userId: "carol", infer: false });
+      const first = await memory.getAll({ userId: "carol", limit: 4, withTotal: true });
+      expect(first.total).toBe(6);
+      const second = await memory.getAll({ userId: "carol", limit: 4, cursor: first.nextCursor! });
+      expect(new Set([...first.results, ...second.results].map((item) => item.id)).size).toBe(6);
+      expect((await memory.deleteAll({ userId: "carol" })).deleted).toBe(6);
+      expect((await memory.getAll({ userId: "carol" })).results).toEqual([]);
+    });
+  });
+}
