@@ -51,7 +51,22 @@ export function chooseLocalEmbedder(settings: LocalEmbeddingSettings, recorded: 
 
 export function createLocalEmbedder(choice: LocalEmbedderChoice, settings: LocalEmbeddingSettings): Embedder {
   if (choice.name === "hashed") return new LocalEmbedder({ dimensions: choice.dimensions });
-  return new WordVectorEmbedder({ cacheDir: settings.cacheDir ?? defaultCacheDir() });
+  if (settings.cacheDir !== undefined) return new WordVectorEmbedder({ cacheDir: settings.cacheDir });
+  return new WordVectorEmbedder({ cacheDir: defaultCacheDir(), preparedDirs: [buildCacheDir()] });
+}
+
+/**
+ * Where `npm run build` leaves the table it prepares (node_modules/.cache, where build tools keep
+ * theirs): a checkout that ran `npm install` has it, so no run pays the preparation. Three levels
+ * up from this module is the package root, from src/ and from dist/ alike.
+ */
+export function buildCacheDir(): string {
+  return join(import.meta.dirname, "..", "..", "..", "node_modules", ".cache", "omnimem");
+}
+
+/** Prepares the word-vector table into the build cache (run by `npm run build`). */
+export async function prepareWordVectorsAtBuild(): Promise<void> {
+  await new WordVectorEmbedder({ cacheDir: buildCacheDir() }).ready();
 }
 
 /** Where prepared word vectors live by default: shared by every root of the user, like other model caches. */

