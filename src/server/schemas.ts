@@ -171,12 +171,12 @@ const partReportSchema = z.object({
   duration_ms: z.number(),
   cached: z.boolean(),
   provenance: z.array(z.record(z.string(), z.unknown())).optional(),
+  warnings: z.array(z.string()).optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 
 const memoryEventSchema = z.object({
   id: z.string(),
-  warnings: z.array(z.string()).optional(),
   kind: z.enum(["episode", "fact"]),
   memory: z.string(),
   event: z.enum(["ADD", "UPDATE", "DELETE", "NONE"]),
