@@ -315,9 +315,14 @@ describe("doctor", () => {
     }
   });
 
-  it("fails with reindex as the fix when the index was built with another embedder", async () => {
+  it("fails with reindex as the fix when the config names another embedder than the index was built with", async () => {
     await withMemory(seed);
-    const report = await runDoctor({ root, logLevel: "error", localEmbedding: { dimensions: 128 } });
+    // A root keeps its own local embedder when the config names none: a setting of the other
+    // embedder alone (the hashed one's size) changes nothing.
+    const unnamed = await runDoctor({ root, logLevel: "error", localEmbedding: { dimensions: 128 } });
+    expect(named(unnamed, "consistency").status).toBe("ok");
+    // Naming one explicitly is a move the index has not made yet: reindex is the way.
+    const report = await runDoctor({ root, logLevel: "error", localEmbedding: { embedder: "hashed", dimensions: 128 } });
     const consistency = named(report, "consistency");
     expect(consistency.status).toBe("fail");
     expect(consistency.detail).toContain("INDEX_MISMATCH");

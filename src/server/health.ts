@@ -96,23 +96,25 @@ const CHOSEN_BY = { config: "named in the config", root: "the one this root was 
 
 /** Which embedder the root uses, by name, and why that one. */
 function embeddingCapability(memory: Memory): CapabilityReport {
-  const { name, model, dimensions, chosenBy } = memory.embedderInfo;
+  const info = memory.embedderInfo;
+  // Not destructured: the dimension is read only where it is shown (an unopened memory's endpoint has none yet).
+  const { name, model, chosenBy } = info;
   const why = chosenBy === undefined ? "" : `; ${CHOSEN_BY[chosenBy]}`;
   switch (name) {
     case "endpoint":
       return { state: "enabled", detail: `${model} at the configured endpoint` };
     case "custom":
-      return { state: "enabled", detail: `${model} (an embedder passed to Memory, ${dimensions} dimensions)` };
+      return { state: "enabled", detail: `${model} (an embedder passed to Memory, ${info.dimensions} dimensions)` };
     case "word-vectors":
       return {
         state: "local",
-        detail: `word-vectors: local GloVe word vectors, SIF-weighted (${dimensions} dimensions${why}): offline, finds paraphrases`,
+        detail: `word-vectors: local GloVe word vectors, SIF-weighted (${info.dimensions} dimensions${why}): offline, finds paraphrases`,
         enable: `${ENABLE_ENDPOINT} for a stronger embedding model`,
       };
     case "hashed":
       return {
         state: "local",
-        detail: `hashed: local words and character trigrams (${dimensions} dimensions${why}): matches words, not meaning`,
+        detail: `hashed: local words and character trigrams (${info.dimensions} dimensions${why}): matches words, not meaning`,
         enable: `omnimem reindex --embedder word-vectors for offline meaning, or ${ENABLE_ENDPOINT} for semantic recall`,
       };
   }

@@ -7,6 +7,7 @@ import { OpenAICompatibleEmbedder } from "./openai-embedder.js";
 export interface EmbedderInfo {
   name: "word-vectors" | "hashed" | "endpoint" | "custom";
   model: string;
+  /** Read from the embedder when asked: an endpoint model's is known once the memory is open. */
   dimensions: number;
   /** For a local embedder: named in the config, kept from the root's index, or the default of a new root. */
   chosenBy?: LocalEmbedderChoice["reason"];
@@ -31,8 +32,17 @@ export function localEmbedderChoice(config: MemoryConfig): LocalEmbedderChoice |
 
 /** A local embedder by name (word-vectors, hashed), "endpoint" for the configured model, "custom" for an instance passed in. */
 export function describeEmbedder(embedder: Embedder, config: MemoryConfig, choice: LocalEmbedderChoice | undefined): EmbedderInfo {
-  const { model, dimensions } = embedder;
+  const { model } = embedder;
   const local = localEmbedderOfModel(model);
   const name = local ?? (config.embedding !== undefined && model === config.embedding.model ? "endpoint" : "custom");
-  return { name, model, dimensions, ...(choice === undefined ? {} : { chosenBy: choice.reason }) };
+  return {
+    name,
+    model,
+    // Read when asked: an endpoint model's dimension is known only once ready() probed it, and
+    // doctor describes a memory it never opens (its endpoint line does not show a dimension).
+    get dimensions() {
+      return embedder.dimensions;
+    },
+    ...(choice === undefined ? {} : { chosenBy: choice.reason }),
+  };
 }
