@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonOf, omnimem } from "./support/cli-process.js";
@@ -110,6 +110,14 @@ describe("omnimem CLI (child processes)", () => {
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("omnimem <command>");
+  });
+
+  it("rejects an unknown command before opening the store: no root is created", async () => {
+    const untouched = join(dir, "never-opened");
+    const typo = await omnimem(["serach", "--user", "alice", "curry"], { cwd: dir, env: { OMNIMEM_ROOT: untouched } });
+    expect(typo.code).toBe(64);
+    expect(typo.stderr).toContain('unknown command "serach"');
+    await expect(stat(untouched)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("init writes omnimem.toml and .env once; config show layers file < env < flag with secrets masked", async () => {

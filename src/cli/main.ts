@@ -63,10 +63,18 @@ async function main(argv: readonly string[]): Promise<number> {
       const { migrateCommand } = await import("./commands/migrate.js");
       return migrateCommand({ url: rest[0] }, output);
     }
-    default:
+    default: {
+      // An unknown command is a usage error before any store is opened: opening one costs
+      // seconds and can fail for reasons (a locked root) that have nothing to do with the typo.
+      const { MEMORY_COMMANDS } = await import("./commands/memory-commands.js");
+      if (!STORE_COMMANDS.has(command) && MEMORY_COMMANDS[command] === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
       return withMemory(resolve(values).input, (memory) => runMemoryCommand(command, memory, values, rest, output));
+    }
   }
 }
+
+/** Commands on an open Memory that runMemoryCommand handles itself, besides MEMORY_COMMANDS. */
+const STORE_COMMANDS = new Set(["import", "export", "reindex"]);
 
 async function runMemoryCommand(command: string, memory: Memory, values: CliValues, words: string[], output: Output): Promise<number> {
   switch (command) {

@@ -4,7 +4,6 @@
  * the stream info (Xing/VBRI frames, moov, the last Ogg granule, STREAMINFO), or estimates a
  * constant-bitrate mp3 from its size.
  */
-import { parseBuffer } from "music-metadata";
 
 import { UnsupportedFormatError } from "../../spec/errors.js";
 
@@ -26,6 +25,8 @@ export async function audioDurationSeconds(bytes: Uint8Array, format: string): P
     if (seconds === undefined) throw new UnsupportedFormatError("The WAV file has no readable RIFF/WAVE header");
     return seconds;
   }
+  // Loaded here, not at the top: every CLI call imports the parsers, few read an mp3.
+  const { parseBuffer } = await import("music-metadata");
   let duration: number | undefined;
   try {
     const metadata = await parseBuffer(bytes, { mimeType: AUDIO_MEDIA_TYPES[format] ?? "application/octet-stream", size: bytes.length }, {
