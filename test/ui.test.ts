@@ -166,10 +166,29 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     expect(await timeline.locator("h4.day").allTextContents()).toContain("2026-05-07");
     expect(await timeline.getByRole("region", { name: /Session standup-2 on/ }).count()).toBeGreaterThan(0);
     await screenshot("timeline");
-    await page.getByRole("button", { name: "Older" }).click();
-    await expect.poll(() => page.locator(".pager [role=status]").textContent()).toBe("Page 2 of 2 (24 memories)");
-    expect(await timeline.locator(".memories > li").count()).toBe(4);
-    expect(await timeline.textContent()).toContain("Standup note 0");
+    // The next page's answer is held back, so that a pager announcing a page before its
+    // memories arrived (page 2 over page 1's twenty) is seen every run, not only on a slow one.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/api/v1/memory/get", async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      const requested = page.waitForRequest("**/api/v1/memory/get");
+      await page.getByRole("button", { name: "Older" }).click();
+      await requested;
+      expect(await page.locator(".pager [role=status]").textContent()).toBe("Page 1 of 2 (24 memories)");
+      expect(await timeline.locator(".memories > li").count()).toBe(20);
+      release();
+      await expect.poll(() => page.locator(".pager [role=status]").textContent()).toBe("Page 2 of 2 (24 memories)");
+      expect(await timeline.locator(".memories > li").count()).toBe(4);
+      expect(await timeline.textContent()).toContain("Standup note 0");
+    } finally {
+      release();
+      // Waits for a held answer to go through before the next test.
+      await page.unrouteAll({ behavior: "wait" });
+    }
   });
 
   it("a PNG dropped into a session shows its OCR text, a file it cannot read is refused with the reason, and the photo is then found by search", async () => {

@@ -10,7 +10,11 @@ export function BrowseView(props: { owner: OwnerRef | null; owners: OwnerWire[];
   const { owner } = props;
   const [page, setPage] = useState(1);
   const [kind, setKind] = useState("");
-  const [data, setData] = useState<GetResponse | null>(null);
+  // The answer on screen with the page it answers: until the next page arrives, the pager
+  // names the page whose memories are shown, not the one asked for.
+  const [loaded, setLoaded] = useState<{ page: number; answer: GetResponse } | null>(null);
+  const data = loaded?.answer ?? null;
+  const shownPage = loaded?.page ?? page;
   const [error, setError] = useState<unknown>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
@@ -23,7 +27,7 @@ export function BrowseView(props: { owner: OwnerRef | null; owners: OwnerWire[];
     const body: Record<string, unknown> = { ...ownerFields(owner), page, page_size: PAGE_SIZE, sort_by: "timestamp", sort_order: "desc" };
     if (kind !== "") body.memory_type = kind;
     api.get(body).then(
-      (answer) => current && setData(answer),
+      (answer) => current && setLoaded({ page, answer }),
       (caught: unknown) => current && setError(caught),
     );
     return () => {
@@ -78,13 +82,13 @@ export function BrowseView(props: { owner: OwnerRef | null; owners: OwnerWire[];
               {data !== null && <Timeline items={items} onOpen={setOpen} />}
               {data !== null && (
                 <div class="pager" role="group" aria-label="Pages">
-                  <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                  <button type="button" disabled={shownPage <= 1} onClick={() => setPage(shownPage - 1)}>
                     Newer
                   </button>
                   <span role="status">
-                    Page {page} of {pages} ({data.total_count} memories)
+                    Page {shownPage} of {pages} ({data.total_count} memories)
                   </span>
-                  <button type="button" disabled={page >= pages} onClick={() => setPage(page + 1)}>
+                  <button type="button" disabled={shownPage >= pages} onClick={() => setPage(shownPage + 1)}>
                     Older
                   </button>
                 </div>
