@@ -5,8 +5,17 @@
  * (headings, lists, emphasis, code, links, data tables as pipe tables). Shared by the html
  * parser and the email parsers (HTML bodies).
  */
-import { parseHTML } from "linkedom";
+import { createRequire } from "node:module";
 import TurndownService from "turndown";
+
+// linkedom (over a hundred modules) is required on the first page converted, not imported at
+// startup: every CLI call loads the parsers, few convert HTML. Its CommonJS build loads synchronously.
+const requireModule = createRequire(import.meta.url);
+let linkedom: typeof import("linkedom") | undefined;
+function parseHTML(html: string): ReturnType<typeof import("linkedom").parseHTML> {
+  linkedom ??= requireModule("linkedom") as typeof import("linkedom");
+  return linkedom.parseHTML(html);
+}
 
 export interface HtmlToMarkdownResult {
   /** `<title>` (or og:title), whitespace folded; undefined when the page has none. */
