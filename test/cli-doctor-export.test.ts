@@ -364,6 +364,17 @@ describe("doctor model endpoints", () => {
     expect(probes[0]!.headers.authorization).toBe("Bearer doctor-test-key");
   });
 
+  it("fail the consistency check with reindex as the fix when the config names an embedding endpoint a local index was not built with", async () => {
+    await withMemory(seed);
+    const endpoint = { baseUrl: server.baseURL, apiKey: "doctor-test-key" };
+    const report = await runDoctor({ root, logLevel: "error", embedding: { model: "fake-embed", ...endpoint } });
+    expect(named(report, "embedding endpoint").status).toBe("ok");
+    const consistency = named(report, "consistency");
+    expect(consistency.status).toBe("fail");
+    expect(consistency.detail).toContain("INDEX_MISMATCH");
+    expect(consistency.fix).toContain("omnimem reindex");
+  });
+
   it("fail with the setting to check when the key is refused", async () => {
     const report = await runDoctor({ root, logLevel: "error", llm: { model: "fake-model", baseUrl: server.baseURL, apiKey: "wrong" } });
     expect(named(report, "llm endpoint")).toMatchObject({ status: "fail", detail: expect.stringContaining("answered 401"), fix: expect.stringContaining("OMNIMEM_LLM__API_KEY") });
