@@ -5,12 +5,12 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { progressReporter } from "../src/cli/progress.js";
 import { Memory } from "../src/index.js";
-import { CLI_ENTRY, TSX_LOADER } from "./support/cli-process.js";
+import { CLI_NODE_ARGS } from "./support/cli-process.js";
 import { everOsMessageLines, locomoFixture, longMemEvalFixture, openAiConversationLines } from "./support/import-fixtures.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
 /** `omnimem import` as a user runs it: the real CLI entry. */
-const IMPORT_COMMAND = [CLI_ENTRY, "import"];
+const IMPORT_COMMAND = [...CLI_NODE_ARGS, "import"];
 
 interface ImportSummary {
   units: number;
@@ -35,7 +35,7 @@ function childEnvironment(): NodeJS.ProcessEnv {
 }
 
 function importArgv(args: readonly string[]): string[] {
-  return ["--import", TSX_LOADER, ...IMPORT_COMMAND, ...args];
+  return [...IMPORT_COMMAND, ...args];
 }
 
 /** Runs an import to its end: stdout is a pipe, so no progress bar. */

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_ENTRY, TSX_LOADER } from "./support/cli-process.js";
+import { CLI_NODE_ARGS } from "./support/cli-process.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
 const README = join(import.meta.dirname, "..", "README.md");
@@ -28,7 +28,7 @@ describe("README examples", () => {
   it("the CLI session runs as written, in a fresh folder with a fresh home", async () => {
     const block = await readmeBlock("cli");
     // `npx omnimem` is the package's bin; here it is the source entry, so no build is needed.
-    const script = `set -euo pipefail\nnpx() { if [ "$1" = omnimem ]; then shift; node --import ${TSX_LOADER} ${CLI_ENTRY} "$@"; else command npx "$@"; fi; }\n${block}`;
+    const script = `set -euo pipefail\nnpx() { if [ "$1" = omnimem ]; then shift; node ${CLI_NODE_ARGS.join(" ")} "$@"; else command npx "$@"; fi; }\n${block}`;
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, TERM: "dumb" };
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile("bash", ["-c", script], { cwd: home, env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, out, err) =>

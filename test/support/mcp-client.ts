@@ -5,7 +5,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CLI_ENTRY, TSX_LOADER } from "./cli-process.js";
+import { CLI_NODE_ARGS } from "./cli-process.js";
 
 export interface ToolOutcome {
   isError: boolean;
@@ -24,7 +24,7 @@ export function cleanEnv(env: Record<string, string> = {}): Record<string, strin
 export async function connectStdio(args: string[], env: Record<string, string> = {}): Promise<{ client: Client; stderr: () => string; close: () => Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ["--import", TSX_LOADER, CLI_ENTRY, "mcp", ...args],
+    args: [...CLI_NODE_ARGS, "mcp", ...args],
     env: cleanEnv(env),
     stderr: "pipe",
   });

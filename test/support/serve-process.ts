@@ -1,9 +1,10 @@
 /**
- * `omnimem serve` as a child process (through tsx, from the sources), for end-to-end tests:
+ * `omnimem serve` as a child process (the built CLI, or the sources through tsx: see cli-process.ts), for end-to-end tests:
  * waits for its "listening on <url>" line, keeps its output, and stops it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { CLI_NODE_ARGS } from "./cli-process.js";
 
 export const CLI = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
 
@@ -22,7 +23,7 @@ export interface ServeProcess {
 /** Runs `omnimem <args>` with `env` added to a clean OMNIMEM_-free environment. */
 export function runOmnimem(args: string[], env: Record<string, string> = {}): ChildProcess {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("OMNIMEM_")));
-  return spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
+  return spawn(process.execPath, [...CLI_NODE_ARGS, ...args], {
     env: { ...base, OMNIMEM_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -353,7 +353,6 @@ function shownCharacters(args: unknown): number {
 function tidy(text: string): string {
   return text
     .replace(/\r\n?/g, "\n")
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "")
     .split("\n")
     .map((line) => line.replace(/[ \t\u00a0]+/g, " ").trim())
