@@ -33,7 +33,12 @@ const embedded: Target = {
 function postgres(target: PostgresTarget): Target {
   return {
     name: target.name,
-    ...(target.unavailable === undefined ? {} : { unavailable: target.unavailable }),
+    // Memory searches by vector, so a server without pgvector (Debian's) cannot host it; PGlite runs these.
+    ...(target.unavailable !== undefined
+      ? { unavailable: target.unavailable }
+      : target.vectors
+        ? {}
+        : { unavailable: "this PostgreSQL server has no pgvector (PGlite + pgvector runs these)" }),
     async open() {
       const root = await makeTempRoot();
       const schema = freshSchema();
