@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ValidationError } from "../spec/errors.js";
+import type { RecordChange } from "../spec/memory-store.js";
+import type { Scope } from "../spec/types.js";
 
 /**
  * Ids that become path segments (app, project, user, agent) or markdown markers (memory ids)
@@ -30,4 +32,22 @@ export function assertMemoryId(value: unknown, field = "id"): string {
 
 export function newMemoryId(): string {
   return randomUUID();
+}
+
+/** Every id a change names checked before a store writes anything (the same rule for every backend). */
+export function validateChange(change: RecordChange): void {
+  if (change.op === "delete") {
+    assertMemoryId(change.id);
+    return;
+  }
+  const { record } = change;
+  assertMemoryId(record.id);
+  assertSegmentId(record.scope.appId, "app_id");
+  assertSegmentId(record.scope.projectId, "project_id");
+  assertSegmentId(record.scope.ownerId, record.scope.ownerType === "user" ? "user_id" : "agent_id");
+}
+
+/** One owner's identity as a string key (locks, grouping). */
+export function ownerKey(scope: Scope): string {
+  return [scope.appId, scope.projectId, scope.ownerType, scope.ownerId].join("/");
 }

@@ -19,7 +19,7 @@ import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "../../spec
 import { scopeKey } from "../../spec/scope.js";
 import { whereClause } from "./sql-filter.js";
 import { KeyedMutex } from "../../util/keyed-mutex.js";
-import { assertMemoryId, assertSegmentId } from "../ids.js";
+import { assertMemoryId, ownerKey, validateChange } from "../ids.js";
 import { readFileIfExists, removeFileIfExists, writeFileAtomic } from "./atomic-file.js";
 import { appendToLog } from "./log-append.js";
 import { appendEntries, listEntryIds, logFilePath, parseLog, removeEntries, replaceEntry } from "./markdown-log.js";
@@ -504,22 +504,6 @@ async function fsyncPath(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-function validateChange(change: RecordChange): void {
-  if (change.op === "delete") {
-    assertMemoryId(change.id);
-    return;
-  }
-  const { record } = change;
-  assertMemoryId(record.id);
-  assertSegmentId(record.scope.appId, "app_id");
-  assertSegmentId(record.scope.projectId, "project_id");
-  assertSegmentId(record.scope.ownerId, record.scope.ownerType === "user" ? "user_id" : "agent_id");
-}
-
-function ownerKey(scope: Scope): string {
-  return [scope.appId, scope.projectId, scope.ownerType, scope.ownerId].join("/");
 }
 
 const DEFAULT_SORT: ListSort = { by: "created_at", order: "desc" };

@@ -14,7 +14,7 @@ import type {
 } from "../../spec/memory-store.js";
 import type { RecordFilter } from "../../spec/backend.js";
 import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "../../spec/types.js";
-import { assertMemoryId, assertSegmentId } from "../ids.js";
+import { assertMemoryId, ownerKey, validateChange } from "../ids.js";
 import type { PostgresDatabase } from "./pg-database.js";
 import { SqlParams, whereSql } from "./pg-filters.js";
 import { type MemoryRow, RECORD_COLUMNS, SELECT_RECORD, recordValues, rowScope, rowToRecord } from "./pg-rows.js";
@@ -312,22 +312,6 @@ export class PostgresMemoryStore implements MemoryStore {
       await client.query("DELETE FROM processed_messages");
     });
   }
-}
-
-function validateChange(change: RecordChange): void {
-  if (change.op === "delete") {
-    assertMemoryId(change.id);
-    return;
-  }
-  const { record } = change;
-  assertMemoryId(record.id);
-  assertSegmentId(record.scope.appId, "app_id");
-  assertSegmentId(record.scope.projectId, "project_id");
-  assertSegmentId(record.scope.ownerId, record.scope.ownerType === "user" ? "user_id" : "agent_id");
-}
-
-function ownerKey(scope: Scope): string {
-  return [scope.appId, scope.projectId, scope.ownerType, scope.ownerId].join("/");
 }
 
 const DEFAULT_SORT: ListSort = { by: "created_at", order: "desc" };
