@@ -18,6 +18,8 @@ const silent = { logLevel: "silent" as const };
 interface Target {
   name: string;
   unavailable?: string;
+  /** false: the backend serves keyword search only (a PostgreSQL server without pgvector). */
+  vectors?: boolean;
   /** Memory options for a fresh, empty backend, and how to throw it away afterwards. */
   open(): Promise<{ options: MemoryOptions; dispose(): Promise<void> }>;
 }
@@ -32,18 +34,15 @@ const embedded: Target = {
 
 function postgres(target: PostgresTarget): Target {
   return {
-    name: target.name,
-    // Memory searches by vector, so a server without pgvector (Debian's) cannot host it; PGlite runs these.
-    ...(target.unavailable !== undefined
-      ? { unavailable: target.unavailable }
-      : target.vectors
-        ? {}
-        : { unavailable: "this PostgreSQL server has no pgvector (PGlite + pgvector runs these)" }),
+    // A server without pgvector (Debian's) hosts Memory keyword-only ([store] vectors = false).
+    name: target.vectors ? target.name : `${target.name}, keyword-only`,
+    ...(target.unavailable !== undefined ? { unavailable: target.unavailable } : {}),
+    vectors: target.vectors,
     async open() {
       const root = await makeTempRoot();
       const schema = freshSchema();
       const url = target.url();
-      const backend = new PostgresMemoryBackend({ url, schema, poolSize: target.poolSize });
+      const backend = new PostgresMemoryBackend({ url, schema, poolSize: target.poolSize, index: { vectors: target.vectors } });
       return {
         options: { root, backend },
         dispose: async () => {
@@ -63,6 +62,8 @@ afterAll(() => pglite.stop());
 describe("[store] config picks the backend", () => {
   it("embedded by default; postgres with a url; postgres without one is refused naming store.url", () => {
     expect(createBackend(memoryConfigSchema.parse({ root: "/tmp/x" })).kind).toBe("embedded");
+    const keywordOnly = createBackend(memoryConfigSchema.parse({ root: "/tmp/x", store: { backend: "postgres", url: "postgres://db/m", vectors: false } }));
+    expect(keywordOnly.index.hasVectors).toBe(false);
     const pg = createBackend(memoryConfigSchema.parse({ root: "/tmp/x", store: { backend: "postgres", url: "postgres://u:secret@db:5432/m" } }));
     expect(pg.kind).toBe("postgres");
     expect(pg.describe().location).not.toContain("secret");
@@ -91,9 +92,13 @@ for (const target of [embedded, postgres(pglite), postgres(realPostgres)]) {
       const { results } = await memory.add("The team offsite is in Lisbon in September", { userId: "alice", infer: false });
       const id = results[0]!.id;
       await memory.add("Bob's offsite is in Oslo", { userId: "bob", infer: false });
-      for (const method of ["keyword", "vector", "hybrid"] as const) {
+      const methods = target.vectors === false ? (["keyword", "hybrid"] as const) : (["keyword", "vector", "hybrid"] as const);
+      for (const method of methods) {
         const hits = (await memory.search("Lisbon offsite", { userId: "alice", method })).results;
         expect(hits.map((hit) => hit.id), method).toEqual([id]);
+      }
+      if (target.vectors === false) {
+        await expect(memory.search("Lisbon offsite", { userId: "alice", method: "vector" })).rejects.toMatchObject({ code: "CAPABILITY_UNAVAILABLE" });
       }
       expect((await memory.get(id))?.memory).toBe("The team offsite is in Lisbon in September");
       expect(await memory.get(id, { userId: "bob" })).toBeNull();

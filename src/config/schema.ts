@@ -208,6 +208,12 @@ export const storeConfigSchema = z
         description: "The PostgreSQL database for backend = postgres (a managed service's connection URL works as it is).",
         examples: ["postgres://omnimem:secret@db.internal:5432/omnimem"],
       }),
+    vectors: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Whether the PostgreSQL backend keeps embeddings in pgvector: true refuses a database without the vector extension (CAPABILITY_UNAVAILABLE); false serves keyword search only there (vector search answers CAPABILITY_UNAVAILABLE, hybrid ranks by keyword).",
+      ),
     poolSize: z.number().int().min(1).max(1000).default(10).describe("Connections each process keeps open to PostgreSQL (backend = postgres)."),
     schema: z
       .string()
@@ -334,7 +340,7 @@ export const memoryConfigSchema = z
       .strict()
       .default({ defaultMethod: "hybrid", defaultLimit: 10, rrfK: 60, timeWeight: 1, annMinRows: 50_000, annEf: 100 })
       .describe("Search defaults."),
-    store: storeConfigSchema.default({ backend: "embedded", poolSize: 10, schema: "public" }).describe("Where memories live: the embedded backend (default) or PostgreSQL."),
+    store: storeConfigSchema.default({ backend: "embedded", vectors: true, poolSize: 10, schema: "public" }).describe("Where memories live: the embedded backend (default) or PostgreSQL."),
     server: serverConfigSchema.default(serverConfigSchema.parse({})).describe("omnimem serve: where it listens, who may call it, and how big a request may be."),
     logLevel: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])

@@ -106,6 +106,11 @@ export class SearchEngine {
     // A deeper pool than the limit lets fusion promote items that rank well in both lists.
     const pool = { scope: request.scope, filter: request.filter, limit: Math.max(request.limit * 2, 20) };
     const windows = timeWeight > 0 ? queryTimeWindows(request.query, request.now ?? Date.now()) : [];
+    if (index.hasVectors === false) {
+      // An index without vectors (keyword-only PostgreSQL): hybrid is keyword, time-aware as ever.
+      const lists = await Promise.all([index.keyword(request.query, pool), ...(windows.length === 0 ? [] : [index.keyword(request.query, { ...pool, filter: withinWindows(request.filter, windows) })])]);
+      return scoreFusion(lists.map((hits, i) => ({ hits, weight: i === 0 ? 1 : timeWeight, best: lists[0]![0]?.score ?? 0 })));
+    }
     const [embedding, scopeSize] = await Promise.all([this.embedQuery(request.query), store.count(request.scope)]);
     const both = (query: typeof pool) => [index.keyword(request.query, query), index.vector(embedding, { ...query, scopeSize })];
     const lists = await Promise.all(windows.length === 0 ? both(pool) : [...both(pool), ...both({ ...pool, filter: withinWindows(request.filter, windows) })]);

@@ -81,7 +81,7 @@ export function healthReport(memory: Memory): HealthReport {
 export function storeCapability(backend: Backend): CapabilityReport {
   const { kind, location } = backend.describe();
   if (kind === "embedded") return { state: "enabled", detail: `embedded: markdown, SQLite and LanceDB under ${location}` };
-  if ((backend.index as { hasVectors?: boolean }).hasVectors === false) {
+  if (backend.index.hasVectors === false) {
     return {
       state: "local",
       detail: `${kind}: ${location}; keyword search only: vector search is CAPABILITY_UNAVAILABLE because the PostgreSQL extension "vector" (pgvector) is missing`,

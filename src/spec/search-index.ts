@@ -27,6 +27,12 @@ export interface IndexHit {
 
 /** The derived, rebuildable search side: vectors and full text. */
 export interface SearchIndex {
+  /**
+   * false for an index that holds no vectors (PostgreSQL without pgvector, `[store] vectors =
+   * false`): `vector` answers CAPABILITY_UNAVAILABLE and hybrid search ranks by keyword alone.
+   * Absent means true.
+   */
+  readonly hasVectors?: boolean;
   /** Throws IndexMismatchError when the index holds vectors of another model or dimension. */
   open(identity: EmbeddingIdentity): Promise<void>;
   close(): Promise<void>;

@@ -26,6 +26,6 @@ export function createBackend(config: MemoryConfig, options: CreateBackendOption
       });
     case "postgres":
       // The schema refuses backend = postgres without a url.
-      return new PostgresMemoryBackend({ url: store.url!, poolSize: store.poolSize, schema: store.schema });
+      return new PostgresMemoryBackend({ url: store.url!, poolSize: store.poolSize, schema: store.schema, index: { vectors: store.vectors } });
   }
 }

@@ -66,6 +66,10 @@ export class PendingAwareIndex implements SearchIndex {
     private readonly scopeSize: (scope: Scope) => Promise<number>,
   ) {}
 
+  get hasVectors(): boolean | undefined {
+    return this.inner.hasVectors;
+  }
+
   open(identity: EmbeddingIdentity): Promise<void> {
     return this.inner.open(identity);
   }

@@ -241,7 +241,7 @@ function missingVector(what: string): CapabilityUnavailableError {
   return new CapabilityUnavailableError(
     `the PostgreSQL extension "vector" (pgvector) is not available on ${what}: omnimem's PostgreSQL backend keeps embeddings in ` +
       `pgvector columns. Install pgvector on the server (every managed PostgreSQL offers it: enable the "vector" extension), ` +
-      `or open the index with { vectors: false } for keyword search only`,
+      `or set [store] vectors = false (OMNIMEM_STORE__VECTORS=false) for keyword search only`,
     { details: { extension: "vector" } },
   );
 }

@@ -6,7 +6,8 @@ import { check, type DoctorCheck } from "./check.js";
 
 const NAME = "store";
 const VECTOR_FIX =
-  'enable pgvector in the database: CREATE EXTENSION vector (managed services list "vector" among their extensions; self-hosted: install pgvector on the server first)';
+  'enable pgvector in the database: CREATE EXTENSION vector (managed services list "vector" among their extensions; self-hosted: install pgvector on the server first), ' +
+  "or set [store] vectors = false (OMNIMEM_STORE__VECTORS=false) for keyword search only";
 
 /**
  * Which backend holds the memories, and for PostgreSQL whether it can: the server answers, the
@@ -30,7 +31,7 @@ export async function storeChecks(config: MemoryConfig): Promise<DoctorCheck[]> 
   }
   try {
     checks.push(check(NAME, "ok", `${where}: connected, schema up to date`));
-    checks.push(await vectorCheck(database));
+    checks.push(config.store.vectors ? await vectorCheck(database) : check("pgvector", "info", "not used: [store] vectors = false, keyword search only (vector search answers CAPABILITY_UNAVAILABLE)"));
   } finally {
     await database.release();
   }
