@@ -23,5 +23,6 @@ export function toMemoryItem(record: MemoryRecord): MemoryItem {
   if (record.role !== undefined) item.role = record.role;
   if (record.subject !== undefined) item.subject = record.subject;
   if (record.summary !== undefined) item.summary = record.summary;
+  if (record.sourceParts !== undefined) item.sourceParts = record.sourceParts;
   return item;
 }

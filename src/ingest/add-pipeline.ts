@@ -90,6 +90,7 @@ export class AddPipeline {
         metadata,
         hash: sha256(turn.text),
       };
+      if (turn.sourceParts !== undefined) record.sourceParts = turn.sourceParts;
       assignDefined(record, {
         userId: options.userId,
         agentId: options.agentId,
@@ -158,6 +159,7 @@ function toBufferedTurn(key: SessionKey, turn: Turn, fallbackTime: number, optio
         ? randomUUID()
         : sha256(`${session}|${turn.timestamp}|${turn.index}|${turn.role}|${turn.senderId ?? ""}|${turn.text}`).slice(0, 32);
   const buffered: BufferedTurn = { messageId, role: turn.role, timestamp: turn.timestamp ?? fallbackTime, text: turn.text };
+  if (turn.sourceParts !== undefined) buffered.sourceParts = turn.sourceParts;
   const sender = turn.senderId ?? (turn.role === "user" ? options.userId : options.agentId);
   if (sender !== undefined) buffered.senderId = sender;
   return buffered;

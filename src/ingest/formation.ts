@@ -14,6 +14,7 @@ import { InProcessSessionLocks } from "../util/in-process-session-locks.js";
 import { type BoundaryRules, overHardLimit, startsNewEpisode } from "./boundary.js";
 import { BoundaryJudge } from "./boundary-judge.js";
 import type { MemoryWriter } from "./memory-writer.js";
+import { joinSourceParts } from "./source-parts.js";
 
 /** Failed extractions of the same pending turns before they are stored verbatim (`llm.max_extraction_attempts`). */
 export const DEFAULT_MAX_EXTRACTION_ATTEMPTS = 3;
@@ -201,6 +202,9 @@ export class MemoryFormation {
       hash: "",
       ...ownerIds(context),
     };
+    // The files the turns came with stay named on the episode, whether its text is the turns or a narrative of them.
+    const sourceParts = joinSourceParts(turns.map((turn) => turn.sourceParts));
+    if (sourceParts !== undefined) episode.sourceParts = sourceParts;
     const changes: RecordChange[] = [];
     const events: MemoryEvent[] = [];
     const extracted = llm === undefined ? undefined : await this.extract(llm, key, turns, context, episode);

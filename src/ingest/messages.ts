@@ -1,6 +1,6 @@
 import { normalizeContent } from "../content/normalize.js";
 import { ValidationError } from "../spec/errors.js";
-import type { Part, Role } from "../spec/types.js";
+import type { Part, Role, SourcePart } from "../spec/types.js";
 
 /** What callers may pass to `add`: Mem0's and OpenAI's shapes, and EverOS messages. */
 export type MessageInput = string | InputMessage | readonly InputMessage[];
@@ -32,6 +32,8 @@ export interface Turn {
   text: string;
   senderId?: string;
   timestamp?: number;
+  /** The files whose parsed text the turn holds, with the parser that read each. */
+  sourceParts?: SourcePart[];
 }
 
 const ROLES = new Set<Role>(["user", "assistant", "system", "tool"]);

@@ -19,8 +19,12 @@ export interface PartReport {
   /** What the caller said it was, when that differs from what it is. */
   declaredType?: PartType;
   format: string;
+  /** The file name, when the item or its URL named one. */
+  name?: string;
   parseStatus: "ok" | "failed";
   parser: string;
+  /** The model or engine behind the parser, where there is one (a vision model, a transcriber, the OCR engine). */
+  model?: string;
   chars: number;
   bytes: number;
   sha256: string;
@@ -192,6 +196,7 @@ export class PartParser {
       type: format.modality,
       ...(format.modality === part.type ? {} : { declaredType: part.type }),
       format: format.format,
+      ...(name === undefined ? {} : { name }),
       bytes: bytes.byteLength,
       sha256: digest,
     };
@@ -200,7 +205,7 @@ export class PartParser {
     if (cached !== undefined) {
       return {
         text: label(part.type, format, name, cached.text),
-        report: { ...base, parseStatus: "ok", parser: cached.parser, chars: cached.text.length, durationMs: 0, cached: true },
+        report: { ...base, parseStatus: "ok", parser: cached.parser, ...this.modelOf(cached.parser), chars: cached.text.length, durationMs: 0, cached: true },
       };
     }
     try {
@@ -210,6 +215,7 @@ export class PartParser {
         ...base,
         parseStatus: "ok",
         parser: output.parser,
+        ...this.modelOf(output.parser),
         chars: output.text.length,
         durationMs: Math.round(performance.now() - started),
         cached: false,
@@ -254,6 +260,19 @@ export class PartParser {
     if (this.models.transcriber !== undefined) context.transcriber = this.models.transcriber;
     if (this.models.ocr !== undefined) context.ocr = this.models.ocr;
     return parser.parse({ bytes, format, ...(name === undefined ? {} : { name }) }, context);
+  }
+
+  /**
+   * The model or engine a parser used, from the parser's name: the text of a cached part was read
+   * by the same one, since the cache key names the vision model or transcriber (see modeKey).
+   */
+  private modelOf(parser: string): { model?: string } {
+    const { vision, transcriber, ocr } = this.options;
+    const steps = parser.split("/")[1]?.split("+") ?? [];
+    if (parser.startsWith("audio/")) return transcriber === undefined ? {} : { model: transcriber.name };
+    if (steps.includes("vision") && vision !== undefined) return { model: vision.modelName };
+    if (steps.includes("ocr") && ocr?.name !== undefined) return { model: ocr.name };
+    return {};
   }
 
   /** Parsed text depends on the bytes and on who read them: a vision model reads more than OCR. */

@@ -7,6 +7,7 @@ import type { ParseCache } from "../spec/parse-cache.js";
 import { checkTextLength } from "./call-options.js";
 import { normalizeMessages, type MessageInput, type Turn } from "./messages.js";
 import { PartParser, type PartReport } from "./part-parser.js";
+import { sourcePartsOf } from "./source-parts.js";
 
 /** Messages in, text turns out: every non-text part parsed (through the backend's parse cache), a bad one aborting the batch. */
 export class TurnParser {
@@ -54,6 +55,8 @@ export class TurnParser {
       const turn: Turn = { index: message.index, role: message.role, text };
       if (message.senderId !== undefined) turn.senderId = message.senderId;
       if (message.timestamp !== undefined) turn.timestamp = message.timestamp;
+      const sourceParts = sourcePartsOf(reports, message.index);
+      if (sourceParts.length > 0) turn.sourceParts = sourceParts;
       turns.push(turn);
     });
     return { turns, parts: reports };

@@ -163,8 +163,10 @@ const partReportSchema = z.object({
   type: z.string(),
   declared_type: z.string().optional(),
   format: z.string(),
+  name: z.string().optional(),
   parse_status: z.enum(["ok", "failed"]),
   parser: z.string(),
+  model: z.string().optional(),
   chars: z.number().int(),
   bytes: z.number().int(),
   sha256: z.string(),
@@ -200,6 +202,16 @@ const factSchema = z.object({
   score: z.number().optional(),
 });
 
+const sourcePartSchema = z.object({
+  type: z.string(),
+  format: z.string(),
+  name: z.string().optional(),
+  parser: z.string(),
+  model: z.string().optional(),
+  sha256: z.string(),
+  bytes: z.number().int(),
+});
+
 const episodeSchema = z.object({
   id: z.string(),
   kind: z.literal("episode"),
@@ -218,6 +230,7 @@ const episodeSchema = z.object({
   updated_at: z.string(),
   metadata: metadataSchema,
   score: z.number().optional(),
+  source_parts: z.array(sourcePartSchema).optional(),
   atomic_facts: z.array(factSchema).optional(),
 });
 

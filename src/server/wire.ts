@@ -8,9 +8,10 @@ import type {
   MemoryEventWire,
   MemoryWire,
   PartReportWire,
+  SourcePartWire,
   UnprocessedMessageWire,
 } from "../spec/http.js";
-import type { MemoryItem, SearchHit } from "../spec/types.js";
+import type { MemoryItem, SearchHit, SourcePart } from "../spec/types.js";
 
 const SUMMARY_CHARS = 200;
 const SUBJECT_CHARS = 80;
@@ -30,6 +31,8 @@ export function partWire(part: PartReport): PartReportWire {
     cached: part.cached,
   };
   if (part.declaredType !== undefined) wire.declared_type = part.declaredType;
+  if (part.name !== undefined) wire.name = part.name;
+  if (part.model !== undefined) wire.model = part.model;
   if (part.provenance !== undefined) wire.provenance = part.provenance;
   if (part.warnings !== undefined) wire.warnings = part.warnings;
   if (part.error !== undefined) wire.error = part.error;
@@ -64,6 +67,14 @@ export function episodeWire(item: MemoryItem, score?: number): EpisodeWire {
     metadata: item.metadata,
   };
   if (score !== undefined) wire.score = score;
+  if (item.sourceParts !== undefined && item.sourceParts.length > 0) wire.source_parts = item.sourceParts.map(sourcePartWire);
+  return wire;
+}
+
+function sourcePartWire(part: SourcePart): SourcePartWire {
+  const wire: SourcePartWire = { type: part.type, format: part.format, parser: part.parser, sha256: part.sha256, bytes: part.bytes };
+  if (part.name !== undefined) wire.name = part.name;
+  if (part.model !== undefined) wire.model = part.model;
   return wire;
 }
 

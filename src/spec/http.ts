@@ -83,8 +83,12 @@ export interface PartReportWire {
   type: PartType;
   declared_type?: PartType;
   format: string;
+  /** The file name, when the item or its URL named one. */
+  name?: string;
   parse_status: "ok" | "failed";
   parser: string;
+  /** The model or engine behind the parser, where there is one. */
+  model?: string;
   chars: number;
   bytes: number;
   sha256: string;
@@ -150,6 +154,17 @@ export interface AtomicFactWire {
   score?: number;
 }
 
+/** A file whose parsed text an episode holds, and the parser (and model) that read it. */
+export interface SourcePartWire {
+  type: PartType;
+  format: string;
+  name?: string;
+  parser: string;
+  model?: string;
+  sha256: string;
+  bytes: number;
+}
+
 export interface EpisodeWire {
   id: string;
   kind: "episode";
@@ -170,6 +185,8 @@ export interface EpisodeWire {
   updated_at: string;
   metadata: Metadata;
   score?: number;
+  /** The files whose parsed text the episode holds (present when there are any). */
+  source_parts?: SourcePartWire[];
   /** In search results: the facts of this episode that matched too. */
   atomic_facts?: AtomicFactWire[];
 }

@@ -44,6 +44,8 @@ export interface Transcriber {
 
 /** Local OCR (tesseract.js in a worker pool). */
 export interface OcrEngine {
+  /** The engine, named in the provenance of the text it read (e.g. "tesseract.js"). */
+  readonly name?: string;
   recognize(image: Uint8Array, abortSignal?: AbortSignal): Promise<string>;
 }
 

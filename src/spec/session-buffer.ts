@@ -1,4 +1,4 @@
-import type { Metadata, Role, Scope } from "./types.js";
+import type { Metadata, Role, Scope, SourcePart } from "./types.js";
 
 /** A session's pending turns belong to one owner: group chats buffer per owner. */
 export interface SessionKey {
@@ -14,6 +14,8 @@ export interface BufferedTurn {
   senderId?: string;
   timestamp: number;
   text: string;
+  /** The files whose parsed text the turn holds: the episode made from it carries them. */
+  sourceParts?: SourcePart[];
 }
 
 /** What an episode made from the buffer carries besides the turns: from the latest add. */

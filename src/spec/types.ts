@@ -50,6 +50,26 @@ export interface ParsedPart {
   error?: { code: string; message: string };
 }
 
+/**
+ * A file whose parsed text is part of a memory: what it was and which parser (and model, where
+ * one read it) turned it into text. Kept with the memory, so a reader can tell where text came from.
+ */
+export interface SourcePart {
+  /** The modality it was parsed as (the sniffed one). */
+  type: PartType;
+  /** The sniffed format, e.g. "png", "pdf", "docx". */
+  format: string;
+  /** The file name, when the content item or its URL named one. */
+  name?: string;
+  /** Which parser produced the text, e.g. "image/ocr", "image/vision", "pdf/text-layer". */
+  parser: string;
+  /** The model or engine behind the parser, where there is one (e.g. "tesseract.js", a vision model's name). */
+  model?: string;
+  /** sha256 of the file's bytes, hex. */
+  sha256: string;
+  bytes: number;
+}
+
 export type Role = "user" | "assistant" | "system" | "tool";
 
 /** One conversation turn after parsing: plain text plus who said it and when. */
@@ -87,6 +107,8 @@ export interface MemoryRecord {
   /** For an extracted episode: its title and a one-paragraph summary (the text is the narrative). */
   subject?: string;
   summary?: string;
+  /** The files whose parsed text this memory holds (an episode made from turns that carried files). */
+  sourceParts?: SourcePart[];
   /** sha256 of the text, hex. */
   hash: string;
 }
@@ -116,6 +138,8 @@ export interface MemoryItem {
   sources: string[];
   subject?: string;
   summary?: string;
+  /** The files whose parsed text this memory holds, each with the parser that read it. */
+  sourceParts?: SourcePart[];
 }
 
 export type SearchMethod = "keyword" | "vector" | "hybrid" | "agentic";

@@ -256,6 +256,21 @@ export function describeMemoryStoreConformance(name: string, factory: Conformanc
       expect(await store.pendingIndexJobs(100)).toEqual([]);
     });
 
+    it("keeps each source part of a memory (file, parser, model) through an update and a catalog rebuild", async () => {
+      const receipt = { type: "image" as const, format: "png", name: "receipt.png", parser: "image/ocr", model: "tesseract.js", sha256: "ab".repeat(32), bytes: 2048 };
+      const report = { type: "pdf" as const, format: "pdf", parser: "pdf/text-layer", sha256: "cd".repeat(32), bytes: 70_000 };
+      const record = makeRecord(alice, "[image: receipt.png]\nTOTAL 42\n\n[pdf]\nQuarterly report", { sourceParts: [receipt, report] });
+      const plain = makeRecord(alice, "no files here");
+      await store.apply([{ op: "add", record }, { op: "add", record: plain }]);
+      expect(await store.get(record.id)).toEqual(record);
+      expect((await store.get(plain.id))?.sourceParts).toBeUndefined();
+      const updated = { ...record, text: "[image: receipt.png]\nTOTAL 43", updatedAt: record.updatedAt + 1 };
+      await store.apply([{ op: "update", record: updated }]);
+      await store.rebuildCatalog();
+      expect(await store.getMany([record.id, plain.id])).toEqual([updated, plain]);
+      expect((await store.list({ scope: alice, limit: 10 })).records.find((r) => r.id === record.id)?.sourceParts).toEqual([receipt, report]);
+    });
+
     it("reset forgets every memory and its history", async () => {
       const record = makeRecord(alice, "forget me");
       await store.apply([{ op: "add", record }]);

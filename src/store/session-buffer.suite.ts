@@ -48,6 +48,14 @@ export function describeSessionBufferConformance(name: string, factory: SessionB
       expect(await buffer.context({ scope: bob, sessionId: "chat-1" })).toBeUndefined();
     });
 
+    it("keeps the source parts of a turn (file, parser, model) until it is flushed", async () => {
+      const receipt = { type: "image" as const, format: "png", name: "receipt.png", parser: "image/ocr", model: "tesseract.js", sha256: "ab".repeat(32), bytes: 2048 };
+      const memo = { type: "audio" as const, format: "wav", parser: "audio/transcription", sha256: "cd".repeat(32), bytes: 96_000 };
+      const withFiles = turn("m1", 1, "[image: receipt.png]\nTOTAL 42", { sourceParts: [receipt, memo] });
+      await buffer.append(key, [withFiles, turn("m2", 2)], context);
+      expect(await buffer.pending(key)).toEqual([withFiles, turn("m2", 2)]);
+    });
+
     it("forgets flushed turns and never buffers them again", async () => {
       await buffer.append(key, [turn("m1", 1), turn("m2", 2), turn("m3", 3)], context);
       await buffer.setJudgedCount(key, 3);

@@ -65,6 +65,7 @@ interface PendingJob {
 }
 
 export class TesseractOcr implements OcrEngine {
+  readonly name = "tesseract.js";
   readonly workerCount: number;
   readonly languages: readonly string[];
 

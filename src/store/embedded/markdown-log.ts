@@ -51,7 +51,7 @@
  * marker: it must be well formed and properly paired, or parsing fails.
  */
 import { parseDocument, stringify } from "yaml";
-import type { MemoryKind, MemoryRecord, Metadata, Role, Scope } from "../../spec/types.js";
+import type { MemoryKind, MemoryRecord, Metadata, PartType, Role, Scope, SourcePart } from "../../spec/types.js";
 
 export type LogKind = MemoryKind;
 
@@ -281,6 +281,7 @@ function renderEntryYaml(record: MemoryRecord): string {
     assertOptionalString(key, value);
     if (value !== undefined) doc[key] = value;
   }
+  if (record.sourceParts !== undefined && record.sourceParts.length > 0) doc.source_parts = record.sourceParts.map(renderSourcePart);
   doc.hash = record.hash;
   if (Object.keys(metadata).length > 0) {
     // A null-prototype copy so that a "__proto__" key stays an ordinary key.
@@ -297,6 +298,28 @@ function renderEntryYaml(record: MemoryRecord): string {
     }
   }
   return yaml;
+}
+
+const PART_TYPES: readonly PartType[] = ["text", "image", "pdf", "audio", "doc", "html", "email"];
+
+/** A source part in the YAML: snake_case keys like the rest of the entry, optional ones left out. */
+function renderSourcePart(part: SourcePart): Record<string, unknown> {
+  if (!PART_TYPES.includes(part.type)) throw new Error(`markdown log: source part type must be one of ${PART_TYPES.join(", ")}`);
+  for (const key of ["format", "parser", "sha256"] as const) {
+    if (typeof part[key] !== "string") throw new Error(`markdown log: source part ${key} must be a string`);
+  }
+  assertOptionalString("source part name", part.name);
+  assertOptionalString("source part model", part.model);
+  if (!Number.isSafeInteger(part.bytes) || part.bytes < 0) throw new Error("markdown log: source part bytes must be a whole number");
+  return {
+    type: part.type,
+    format: part.format,
+    ...(part.name === undefined ? {} : { name: part.name }),
+    parser: part.parser,
+    ...(part.model === undefined ? {} : { model: part.model }),
+    sha256: part.sha256,
+    bytes: part.bytes,
+  };
 }
 
 /** One entry, from "<!-- entry:ID -->" to "<!-- /entry:ID -->\n". */
@@ -495,9 +518,40 @@ const ENTRY_KEYS = new Set([
   "episode_id",
   "subject",
   "summary",
+  "source_parts",
   "hash",
   "metadata",
 ]);
+
+const SOURCE_PART_KEYS = new Set(["type", "format", "name", "parser", "model", "sha256", "bytes"]);
+
+/** The `source_parts` list of an entry, checked as strictly as the rest of it. */
+function parseSourceParts(value: unknown, fail: (message: string) => never): SourcePart[] {
+  if (!Array.isArray(value)) return fail("source_parts must be a list");
+  return value.map((item: unknown, index) => {
+    const where = `source_parts[${index}]`;
+    if (!isPlainObject(item)) return fail(`${where} must be a map`);
+    for (const key of Object.keys(item)) {
+      if (!SOURCE_PART_KEYS.has(key)) fail(`${where}: unknown field ${JSON.stringify(key)}`);
+    }
+    const text = (key: string, optional: boolean): string | undefined => {
+      const field = item[key];
+      if (field === undefined && optional) return undefined;
+      if (typeof field !== "string") return fail(`${where}.${key} must be a string`);
+      return field;
+    };
+    const type = text("type", false) as PartType;
+    if (!PART_TYPES.includes(type)) fail(`${where}.type must be one of ${PART_TYPES.join(", ")}`);
+    const bytes = item.bytes;
+    if (typeof bytes !== "number" || !Number.isSafeInteger(bytes) || bytes < 0) return fail(`${where}.bytes must be a whole number`);
+    const part: SourcePart = { type, format: text("format", false)!, parser: text("parser", false)!, sha256: text("sha256", false)!, bytes };
+    const name = text("name", true);
+    const model = text("model", true);
+    if (name !== undefined) part.name = name;
+    if (model !== undefined) part.model = model;
+    return part;
+  });
+}
 
 function parseEntry(content: string, span: EntrySpan, header: LogHeader, relativePath: string | undefined): MemoryRecord {
   const fail = (message: string): never => {
@@ -571,6 +625,7 @@ function parseEntry(content: string, span: EntrySpan, header: LogHeader, relativ
   const episodeId = optionalString("episode_id");
   const subject = optionalString("subject");
   const summary = optionalString("summary");
+  const sourceParts = data.source_parts === undefined ? undefined : parseSourceParts(data.source_parts, fail);
   const record: MemoryRecord = {
     id: span.id,
     kind: header.kind,
@@ -589,6 +644,7 @@ function parseEntry(content: string, span: EntrySpan, header: LogHeader, relativ
     ...(episodeId !== undefined ? { episodeId } : {}),
     ...(subject !== undefined ? { subject } : {}),
     ...(summary !== undefined ? { summary } : {}),
+    ...(sourceParts !== undefined && sourceParts.length > 0 ? { sourceParts } : {}),
     hash,
   };
   return record;

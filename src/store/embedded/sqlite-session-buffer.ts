@@ -1,5 +1,5 @@
 import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../../spec/session-buffer.js";
-import type { Role } from "../../spec/types.js";
+import type { Role, SourcePart } from "../../spec/types.js";
 import type { StateDb } from "./state-db.js";
 
 const KEY_WHERE = "app_id = ? AND project_id = ? AND owner_type = ? AND owner_id = ? AND session_id = ?";
@@ -20,13 +20,14 @@ export class SqliteSessionBuffer implements SessionBuffer {
       const processed = state.statement("SELECT 1 FROM processed_messages WHERE message_id = ?");
       const insert = state.statement(
         `INSERT OR IGNORE INTO session_buffer
-           (message_id, app_id, project_id, owner_type, owner_id, session_id, seq, role, sender_id, ts, text, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM session_buffer), ?, ?, ?, ?, ?)`,
+           (message_id, app_id, project_id, owner_type, owner_id, session_id, seq, role, sender_id, ts, text, created_at, source_parts)
+         VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM session_buffer), ?, ?, ?, ?, ?, ?)`,
       );
       const appended: BufferedTurn[] = [];
       for (const turn of turns) {
         if (processed.get(turn.messageId) !== undefined) continue;
-        const result = insert.run(turn.messageId, ...keyParams(key), turn.role, turn.senderId ?? null, turn.timestamp, turn.text, now);
+        const sourceParts = turn.sourceParts === undefined || turn.sourceParts.length === 0 ? null : JSON.stringify(turn.sourceParts);
+        const result = insert.run(turn.messageId, ...keyParams(key), turn.role, turn.senderId ?? null, turn.timestamp, turn.text, now, sourceParts);
         if (result.changes > 0) appended.push(turn);
       }
       state
@@ -43,11 +44,12 @@ export class SqliteSessionBuffer implements SessionBuffer {
 
   async pending(key: SessionKey): Promise<BufferedTurn[]> {
     const rows = this.state()
-      .statement(`SELECT message_id, role, sender_id, ts, text FROM session_buffer WHERE ${KEY_WHERE} ORDER BY ts, seq`)
-      .all(...keyParams(key)) as { message_id: string; role: Role; sender_id: string | null; ts: number; text: string }[];
+      .statement(`SELECT message_id, role, sender_id, ts, text, source_parts FROM session_buffer WHERE ${KEY_WHERE} ORDER BY ts, seq`)
+      .all(...keyParams(key)) as { message_id: string; role: Role; sender_id: string | null; ts: number; text: string; source_parts: string | null }[];
     return rows.map((row) => {
       const turn: BufferedTurn = { messageId: row.message_id, role: row.role, timestamp: row.ts, text: row.text };
       if (row.sender_id !== null) turn.senderId = row.sender_id;
+      if (row.source_parts !== null) turn.sourceParts = JSON.parse(row.source_parts) as SourcePart[];
       return turn;
     });
   }

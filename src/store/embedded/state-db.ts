@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import type { HistoryEntry, MemoryRecord, Metadata, Role, Scope } from "../../spec/types.js";
+import type { HistoryEntry, MemoryRecord, Metadata, Role, Scope, SourcePart } from "../../spec/types.js";
 import type { IndexJob, OwnerMatch } from "../../spec/memory-store.js";
 import { metadataPairs } from "./sql-filter.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS catalog (
   hash TEXT NOT NULL,
   text TEXT NOT NULL,
   metadata TEXT NOT NULL,
-  meta_kv TEXT NOT NULL
+  meta_kv TEXT NOT NULL,
+  -- JSON list of the files whose parsed text the memory holds, each with its parser (NULL: none)
+  source_parts TEXT
 );
 CREATE INDEX IF NOT EXISTS catalog_by_owner ON catalog (app_id, project_id, owner_type, owner_id, created_at DESC, id DESC);
 -- Lists sorted by when it happened or was last changed read one page from these (either order).
@@ -81,7 +83,9 @@ CREATE TABLE IF NOT EXISTS session_buffer (
   sender_id TEXT,
   ts REAL NOT NULL,
   text TEXT NOT NULL,
-  created_at REAL NOT NULL
+  created_at REAL NOT NULL,
+  -- JSON list of the files whose parsed text the turn holds (NULL: none)
+  source_parts TEXT
 );
 CREATE INDEX IF NOT EXISTS session_buffer_by_session ON session_buffer (app_id, project_id, owner_type, owner_id, session_id, ts, seq);
 
@@ -132,6 +136,8 @@ export interface CatalogRow extends RecordColumns {
   metadata: string;
   /** JSON list of `key=<json value>` pairs, what metadata filters match (see sql-filter.ts). */
   meta_kv: string;
+  /** The record's source parts as JSON, NULL when it has none. */
+  source_parts: string | null;
 }
 
 /** The SQLite side of the embedded store: schema, and the statements the store runs. */
@@ -156,6 +162,7 @@ export class StateDb {
     this.db.exec(SCHEMA);
     this.addHistoryOwners();
     this.addExtractionAttempts();
+    this.addSourceParts();
     if (version === 0) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 
@@ -170,13 +177,14 @@ export class StateDb {
   putCatalog(record: MemoryRecord, file: string): void {
     this.statement(
       `INSERT INTO catalog (id, kind, app_id, project_id, owner_type, owner_id, user_id, agent_id, run_id, session_id,
-         sender_id, role, episode_id, subject, summary, ts, created_at, updated_at, file, hash, text, metadata, meta_kv)
+         sender_id, role, episode_id, subject, summary, ts, created_at, updated_at, file, hash, text, metadata, meta_kv, source_parts)
        VALUES (@id, @kind, @app_id, @project_id, @owner_type, @owner_id, @user_id, @agent_id, @run_id, @session_id,
-         @sender_id, @role, @episode_id, @subject, @summary, @ts, @created_at, @updated_at, @file, @hash, @text, @metadata, @meta_kv)
+         @sender_id, @role, @episode_id, @subject, @summary, @ts, @created_at, @updated_at, @file, @hash, @text, @metadata, @meta_kv, @source_parts)
        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, user_id = excluded.user_id, agent_id = excluded.agent_id,
          run_id = excluded.run_id, session_id = excluded.session_id, sender_id = excluded.sender_id, role = excluded.role,
          episode_id = excluded.episode_id, subject = excluded.subject, summary = excluded.summary, ts = excluded.ts, updated_at = excluded.updated_at, file = excluded.file,
-         hash = excluded.hash, text = excluded.text, metadata = excluded.metadata, meta_kv = excluded.meta_kv`,
+         hash = excluded.hash, text = excluded.text, metadata = excluded.metadata, meta_kv = excluded.meta_kv,
+         source_parts = excluded.source_parts`,
     ).run(recordToRow(record, file));
   }
 
@@ -258,6 +266,17 @@ export class StateDb {
     }
   }
 
+  /**
+   * A state.db made before memories and buffered turns kept their source parts gets the columns
+   * (NULL: none known; a rebuild of the catalog from the markdown fills them for memories).
+   */
+  private addSourceParts(): void {
+    for (const table of ["catalog", "session_buffer"]) {
+      const columns = (this.db.pragma(`table_info(${table})`) as { name: string }[]).map((column) => column.name);
+      if (!columns.includes("source_parts")) this.db.exec(`ALTER TABLE ${table} ADD COLUMN source_parts TEXT`);
+    }
+  }
+
   /** The size of a markdown log as of the last committed write, if recorded. */
   logFileSize(file: string): number | undefined {
     return (this.statement("SELECT size FROM log_files WHERE file = ?").get(file) as { size: number } | undefined)?.size;
@@ -316,6 +335,7 @@ export function recordToRow(record: MemoryRecord, file: string): CatalogRow {
     hash: record.hash,
     metadata: JSON.stringify(record.metadata),
     meta_kv: JSON.stringify(metadataPairs(record.metadata)),
+    source_parts: record.sourceParts === undefined || record.sourceParts.length === 0 ? null : JSON.stringify(record.sourceParts),
   };
 }
 
@@ -344,5 +364,6 @@ export function rowToRecord(row: CatalogRow): MemoryRecord {
   if (row.episode_id !== null) record.episodeId = row.episode_id;
   if (row.subject !== null) record.subject = row.subject;
   if (row.summary !== null) record.summary = row.summary;
+  if (row.source_parts !== null && row.source_parts !== undefined) record.sourceParts = JSON.parse(row.source_parts) as SourcePart[];
   return record;
 }

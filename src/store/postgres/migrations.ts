@@ -135,6 +135,16 @@ CREATE TABLE search_identity (
 );
 `,
   },
+  {
+    version: 2,
+    name: "source parts of memories and buffered turns",
+    sql: `
+-- The files whose parsed text a memory (or a buffered turn) holds, each with the parser and
+-- model that read it: a JSON list, NULL when there are none.
+ALTER TABLE memories ADD COLUMN source_parts jsonb;
+ALTER TABLE session_buffer ADD COLUMN source_parts jsonb;
+`,
+  },
 ];
 
 export interface MigrationReport {

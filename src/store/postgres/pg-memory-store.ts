@@ -17,14 +17,14 @@ import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "../../spec
 import { assertMemoryId, ownerKey, validateChange } from "../ids.js";
 import type { PostgresDatabase } from "./pg-database.js";
 import { SqlParams, whereSql } from "./pg-filters.js";
-import { type MemoryRow, RECORD_COLUMNS, SELECT_RECORD, recordValues, rowScope, rowToRecord } from "./pg-rows.js";
+import { JSONB_COLUMNS, type MemoryRow, RECORD_COLUMNS, SELECT_RECORD, recordValues, rowScope, rowToRecord } from "./pg-rows.js";
 
 const INSERT_RECORD = `INSERT INTO memories (${RECORD_COLUMNS.join(", ")})
-  VALUES (${RECORD_COLUMNS.map((column, i) => (column === "metadata" ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(", ")})
+  VALUES (${RECORD_COLUMNS.map((column, i) => (JSONB_COLUMNS.has(column) ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(", ")})
   ON CONFLICT (id) DO NOTHING`;
 
 const UPDATE_RECORD = `UPDATE memories SET ${RECORD_COLUMNS.slice(1)
-  .map((column, i) => `${column} = $${i + 2}${column === "metadata" ? "::jsonb" : ""}`)
+  .map((column, i) => `${column} = $${i + 2}${JSONB_COLUMNS.has(column) ? "::jsonb" : ""}`)
   .join(", ")} WHERE id = $1`;
 
 const HISTORY_COLUMNS =

@@ -1,4 +1,4 @@
-import type { MemoryRecord, Metadata, Role, Scope } from "../../spec/types.js";
+import type { MemoryRecord, Metadata, Role, Scope, SourcePart } from "../../spec/types.js";
 
 /** The columns of `memories` a record fills, in the order `recordValues` gives them. */
 export const RECORD_COLUMNS = [
@@ -23,7 +23,11 @@ export const RECORD_COLUMNS = [
   "hash",
   "text",
   "metadata",
+  "source_parts",
 ] as const;
+
+/** Columns sent as JSON text and cast to jsonb. */
+export const JSONB_COLUMNS: ReadonlySet<string> = new Set(["metadata", "source_parts"]);
 
 /** What `SELECT` of the record columns returns. */
 export interface MemoryRow {
@@ -48,6 +52,7 @@ export interface MemoryRow {
   hash: string;
   text: string;
   metadata: Metadata;
+  source_parts: SourcePart[] | null;
 }
 
 export const SELECT_RECORD = RECORD_COLUMNS.join(", ");
@@ -76,6 +81,7 @@ export function recordValues(record: MemoryRecord): unknown[] {
     record.text,
     // jsonb from its text form: the driver would send a JS object the same way, but explicitly
     JSON.stringify(record.metadata),
+    record.sourceParts === undefined || record.sourceParts.length === 0 ? null : JSON.stringify(record.sourceParts),
   ];
 }
 
@@ -104,5 +110,6 @@ export function rowToRecord(row: MemoryRow): MemoryRecord {
   if (row.episode_id !== null) record.episodeId = row.episode_id;
   if (row.subject !== null) record.subject = row.subject;
   if (row.summary !== null) record.summary = row.summary;
+  if (row.source_parts !== null) record.sourceParts = row.source_parts;
   return record;
 }

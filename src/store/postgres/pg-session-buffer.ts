@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../../spec/session-buffer.js";
-import type { Role } from "../../spec/types.js";
+import type { Role, SourcePart } from "../../spec/types.js";
 import type { PostgresDatabase } from "./pg-database.js";
 
 const KEY_WHERE = "app_id = $1 AND project_id = $2 AND owner_type = $3 AND owner_id = $4 AND session_id = $5";
@@ -28,6 +28,7 @@ interface TurnRow {
   sender_id: string | null;
   ts: number;
   text: string;
+  source_parts: SourcePart[] | null;
 }
 
 /**
@@ -68,9 +69,10 @@ export class PostgresSessionBuffer implements SessionBuffer {
       );
       if (turns.length === 0) return [];
       const { rows } = await client.query<{ message_id: string }>(
-        `INSERT INTO session_buffer (message_id, app_id, project_id, owner_type, owner_id, session_id, role, sender_id, ts, text, created_at)
-         SELECT t.message_id, $1, $2, $3, $4, $5, t.role, t.sender_id, t.ts, t.text, $6
-         FROM unnest($7::text[], $8::text[], $9::text[], $10::float8[], $11::text[]) WITH ORDINALITY AS t(message_id, role, sender_id, ts, text, position)
+        `INSERT INTO session_buffer (message_id, app_id, project_id, owner_type, owner_id, session_id, role, sender_id, ts, text, created_at, source_parts)
+         SELECT t.message_id, $1, $2, $3, $4, $5, t.role, t.sender_id, t.ts, t.text, $6, t.source_parts::jsonb
+         FROM unnest($7::text[], $8::text[], $9::text[], $10::float8[], $11::text[], $12::text[])
+           WITH ORDINALITY AS t(message_id, role, sender_id, ts, text, source_parts, position)
          WHERE NOT EXISTS (SELECT 1 FROM processed_messages p WHERE p.message_id = t.message_id)
          ORDER BY t.position
          ON CONFLICT (message_id) DO NOTHING
@@ -83,6 +85,7 @@ export class PostgresSessionBuffer implements SessionBuffer {
           turns.map((turn) => turn.senderId ?? null),
           turns.map((turn) => turn.timestamp),
           turns.map((turn) => turn.text),
+          turns.map((turn) => (turn.sourceParts === undefined || turn.sourceParts.length === 0 ? null : JSON.stringify(turn.sourceParts))),
         ],
       );
       const inserted = new Set(rows.map((row) => row.message_id));
@@ -93,12 +96,13 @@ export class PostgresSessionBuffer implements SessionBuffer {
 
   async pending(key: SessionKey): Promise<BufferedTurn[]> {
     const { rows } = await this.database.query<TurnRow>(
-      `SELECT message_id, role, sender_id, ts, text FROM session_buffer WHERE ${KEY_WHERE} ORDER BY ts, seq`,
+      `SELECT message_id, role, sender_id, ts, text, source_parts FROM session_buffer WHERE ${KEY_WHERE} ORDER BY ts, seq`,
       keyParams(key),
     );
     return rows.map((row) => {
       const turn: BufferedTurn = { messageId: row.message_id, role: row.role, timestamp: row.ts, text: row.text };
       if (row.sender_id !== null) turn.senderId = row.sender_id;
+      if (row.source_parts !== null) turn.sourceParts = row.source_parts;
       return turn;
     });
   }
