@@ -216,8 +216,19 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     await page.getByRole("button", { name: "Search", exact: true }).click();
     const hit = page.getByRole("article").filter({ hasText: "receipt.png" }).first();
     await hit.waitFor();
-    expect(await hit.getByRole("list", { name: "Source files" }).textContent()).toContain("image receipt.png");
+    // The file, and the parser that read it (kept with the memory, not only in the add's answer).
+    expect(await hit.getByRole("list", { name: "Source files" }).textContent()).toContain("image receipt.png · OCR (tesseract.js)");
     await screenshot("search");
+
+    // The episode in the timeline, opened: its source file names the parser too.
+    await page.getByRole("link", { name: "Browse" }).click();
+    await page.getByRole("button", { name: /user ada/ }).click();
+    const session = page.getByRole("list", { name: "Timeline" }).getByRole("region", { name: /Session receipts on/ });
+    await session.getByRole("button").first().click();
+    const detail = page.locator("section.detail");
+    await expect.poll(() => detail.getByRole("list", { name: "Source files" }).textContent()).toContain("receipt.png · OCR (tesseract.js)");
+    expect(await detail.getByLabel("Full text").textContent()).not.toContain("[image");
+    await page.getByRole("link", { name: "Search" }).click();
   }, 120_000);
 
   it("an edit shows up in the history as old -> new", async () => {

@@ -70,9 +70,11 @@ export function instrumentParsingModels(models: ParsingModels, metrics: ServerMe
     } satisfies Transcriber;
   }
   if (ocr !== undefined) {
-    const wrapped: OcrEngine & { close?(): Promise<void> } = {
+    const wrapped: { -readonly [K in keyof OcrEngine]: OcrEngine[K] } & { close?(): Promise<void> } = {
       recognize: (image, abortSignal) => timed(metrics, "ocr", "tesseract", () => ocr.recognize(image, abortSignal)),
     };
+    // The engine's name goes into the provenance of the text it reads (part reports, source parts).
+    if (ocr.name !== undefined) wrapped.name = ocr.name;
     if (ocr.close !== undefined) wrapped.close = () => ocr.close!();
     instrumented.ocr = wrapped;
   }

@@ -2,7 +2,7 @@
 import { useRef, useState } from "preact/hooks";
 import { api, ApiError, describeError, type AddResponse, type FlushResponse, type MemoryEventWire } from "./api.js";
 import { ErrorNote, SourceParts } from "./components.js";
-import { extensionOf, itemTypeOf, ownerFields, ownerLabel, sourceParts, toBase64, type OwnerRef } from "./format.js";
+import { extensionOf, itemTypeOf, ownerFields, ownerLabel, parserLabel, sourceParts, toBase64, type OwnerRef } from "./format.js";
 
 interface Item {
   key: number;
@@ -183,7 +183,7 @@ function ItemReport(props: { item: Item }) {
                   <span class="badge" data-status={part.parse_status}>
                     {part.parse_status}
                   </span>{" "}
-                  {part.type} as {part.format} by <strong>{part.parser}</strong>, {part.chars} characters, {Math.round(part.duration_ms)} ms
+                  {part.type} as {part.format} by <strong title={part.parser}>{parserLabel(part)}</strong>, {part.chars} characters, {Math.round(part.duration_ms)} ms
                   {part.cached && " (cached)"}
                   {part.error !== undefined && (
                     <span class="error" role="alert">

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type GetResponse, type MemoryWire, type OwnerWire } from "./api.js";
 import { ErrorNote, MemoryDetail } from "./components.js";
-import { dayOf, formatTime, memoryText, ownerFields, ownerLabel, sourceParts, type OwnerRef } from "./format.js";
+import { dayOf, formatTime, memoryText, ownerFields, ownerLabel, sourceFiles, sourceParts, type OwnerRef } from "./format.js";
 
 const PAGE_SIZE = 20;
 
@@ -135,6 +135,8 @@ function Timeline(props: { items: MemoryWire[]; onOpen: (id: string) => void }) 
                 {memories.map((memory) => {
                   const text = memoryText(memory);
                   const { before, parts } = sourceParts(text);
+                  // An extracted episode names its files only in source_parts: list those too.
+                  const files = sourceFiles(text, memory.kind === "episode" ? memory.source_parts : undefined);
                   const line = (parts.length > 0 ? before || parts[0]!.text : text).split("\n")[0] ?? "";
                   return (
                     <li key={memory.id} class={`memory ${memory.kind}`}>
@@ -142,7 +144,7 @@ function Timeline(props: { items: MemoryWire[]; onOpen: (id: string) => void }) 
                       <button type="button" class="link" onClick={() => props.onOpen(memory.id)}>
                         {line.length > 120 ? `${line.slice(0, 119)}…` : line || "(empty)"}
                       </button>
-                      {parts.length > 0 && <span class="muted"> · {parts.map((part) => part.name ?? part.modality).join(", ")}</span>}
+                      {files.length > 0 && <span class="muted"> · {files.map((file) => file.name ?? file.modality).join(", ")}</span>}
                     </li>
                   );
                 })}

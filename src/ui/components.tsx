@@ -1,7 +1,7 @@
 /** Pieces the views share: an error line, a memory's source files, and a memory's full view with edit, delete and history. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, describeError, type AtomicFactWire, type EpisodeWire, type HistoryEntry, type MemoryWire } from "./api.js";
-import { formatTime, memoryText, ownerFields, sourceParts, type OwnerRef } from "./format.js";
+import { api, describeError, type AtomicFactWire, type EpisodeWire, type HistoryEntry, type MemoryWire, type SourcePartWire } from "./api.js";
+import { formatTime, memoryText, ownerFields, parserLabel, sourceFiles, sourceParts, type OwnerRef, type SourceFile } from "./format.js";
 
 export function ErrorNote(props: { error: unknown }) {
   if (props.error === null || props.error === undefined) return null;
@@ -12,24 +12,46 @@ export function ErrorNote(props: { error: unknown }) {
   );
 }
 
-/** The files a memory's text came from: name, what the server found it to be, and its text. */
-export function SourceParts(props: { text: string; open?: boolean }) {
-  const { parts } = sourceParts(props.text);
-  if (parts.length === 0) return null;
+/** The files a memory's text came from: name, what the server found it to be, which parser read it, and its text. */
+export function SourceParts(props: { text: string; sources?: SourcePartWire[] | undefined; open?: boolean }) {
+  const files = sourceFiles(props.text, props.sources);
+  if (files.length === 0) return null;
   return (
     <ul class="sources" aria-label="Source files">
-      {parts.map((part, index) => (
+      {files.map((file, index) => (
         <li key={index}>
-          <details open={props.open}>
-            <summary>
-              <span class="badge">{part.modality}</span> {part.name ?? "(unnamed)"}
-              {part.sentAs !== undefined && <span class="muted"> sent as {part.sentAs}</span>}
-            </summary>
-            <pre class="part-text">{part.text}</pre>
-          </details>
+          {file.text === undefined ? (
+            <SourceFileHead file={file} />
+          ) : (
+            <details open={props.open}>
+              <summary>
+                <SourceFileHead file={file} />
+              </summary>
+              <pre class="part-text">{file.text}</pre>
+            </details>
+          )}
         </li>
       ))}
     </ul>
+  );
+}
+
+/** "image receipt.png · OCR (tesseract.js)": the parser's id and the file's size in the tooltip. */
+function SourceFileHead(props: { file: SourceFile }) {
+  const { file } = props;
+  return (
+    <>
+      <span class="badge">{file.modality}</span> <span class="source-name">{file.name ?? "(unnamed)"}</span>
+      {file.source !== undefined && (
+        <>
+          {" · "}
+          <span class="parser" title={`${file.source.parser}${file.source.model === undefined ? "" : ` with ${file.source.model}`}, ${file.source.format}, ${file.source.bytes} bytes`}>
+            {parserLabel(file.source)}
+          </span>
+        </>
+      )}
+      {file.sentAs !== undefined && <span class="muted"> sent as {file.sentAs}</span>}
+    </>
   );
 }
 
@@ -140,7 +162,7 @@ export function MemoryDetail(props: { id: string; owner: OwnerRef; onClose: () =
               <pre class="memory-text" aria-label="Full text">
                 {sourceParts(memoryText(memory)).parts.length > 0 ? sourceParts(memoryText(memory)).before || "(files only)" : memoryText(memory)}
               </pre>
-              <SourceParts text={memoryText(memory)} open />
+              <SourceParts text={memoryText(memory)} sources={memory.kind === "episode" ? memory.source_parts : undefined} open />
             </>
           )}
           {memory.kind === "episode" && facts.length > 0 && (

@@ -1,5 +1,5 @@
 /** Small helpers for showing memories: owners, dates, the file labels parsed text carries. */
-import type { AtomicFactWire, EpisodeWire, Owner } from "./api.js";
+import type { AtomicFactWire, EpisodeWire, Owner, SourcePartWire } from "./api.js";
 
 export interface OwnerRef {
   type: "user" | "agent";
@@ -66,6 +66,66 @@ export function sourceParts(text: string): { before: string; parts: SourcePart[]
   }
   for (const part of parts) part.text = part.text.trim();
   return { before: before.join("\n").trim(), parts };
+}
+
+/** A file of a memory: its label and text from the memory's text, and what the server keeps about it (parser, model). */
+export interface SourceFile {
+  modality: string;
+  sentAs?: string;
+  name?: string;
+  /** The file's text, when the memory's text holds it under a label (turns stored as they are). */
+  text?: string;
+  source?: SourcePartWire;
+}
+
+/**
+ * Pairs the labelled parts of a memory's text with the source parts the server keeps for it, in
+ * order, by name and type. A source part with no label in the text (an extracted episode's
+ * narrative does not quote its files) is listed after them, without text.
+ */
+export function sourceFiles(text: string, sources: readonly SourcePartWire[] = []): SourceFile[] {
+  const unmatched = [...sources];
+  const files: SourceFile[] = sourceParts(text).parts.map((part) => {
+    const index = unmatched.findIndex((source) => source.type === part.modality && source.name === part.name);
+    const file: SourceFile = { ...part };
+    if (index >= 0) file.source = unmatched.splice(index, 1)[0]!;
+    return file;
+  });
+  for (const source of unmatched) {
+    const file: SourceFile = { modality: source.type, source };
+    if (source.name !== undefined) file.name = source.name;
+    files.push(file);
+  }
+  return files;
+}
+
+const PARSER_STEPS: Readonly<Record<string, string>> = {
+  ocr: "OCR",
+  vision: "vision model",
+  "text-layer": "text layer",
+  transcription: "transcription",
+  pocketsphinx: "speech recognition",
+  markdown: "to markdown",
+  libreoffice: "LibreOffice",
+  "libreoffice-xlsx": "LibreOffice",
+  utf8: "UTF-8 text",
+  json: "JSON",
+  eml: "e-mail (eml)",
+  msg: "e-mail (Outlook msg)",
+};
+
+/**
+ * Which parser read a file, for people: "image/ocr" with model "tesseract.js" is
+ * "OCR (tesseract.js)", "pdf/text-layer+ocr" is "PDF text layer + OCR". A parser this page does
+ * not know is shown by its id.
+ */
+export function parserLabel(source: Pick<SourcePartWire, "parser" | "model">): string {
+  const [family = "", method = ""] = source.parser.split("/", 2);
+  const steps = method.split("+").map((step) => PARSER_STEPS[step] ?? (family === "office" ? `${step} extractor` : undefined));
+  let label = steps.includes(undefined) || method === "" ? source.parser : steps.join(" + ");
+  if (family === "pdf" && label.startsWith("text layer")) label = `PDF ${label}`;
+  if (family === "html" || family === "epub") label = `${family.toUpperCase()} ${label}`;
+  return source.model === undefined ? label : `${label} (${source.model})`;
 }
 
 /** The content-item type for a file the user drops, from its name and media type. */

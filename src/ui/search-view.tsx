@@ -170,7 +170,7 @@ function HitCard(props: { hit: Hit; onOpen: () => void }) {
       {/* Local-mode episodes have no subject of their own: the server uses their first line, shown below anyway. */}
       {hit.kind === "episode" && hit.subject !== "" && !text.startsWith(hit.subject.replace(/…$/, "")) && <h3 class="subject">{hit.subject}</h3>}
       {shown !== "" && <p class="snippet">{clip(shown, 400)}</p>}
-      <SourceParts text={text} open />
+      <SourceParts text={text} sources={hit.kind === "episode" ? hit.source_parts : undefined} open />
       {hit.kind === "episode" && (hit.atomic_facts?.length ?? 0) > 0 && (
         <ul class="fact-items" aria-label="Facts of this episode">
           {hit.atomic_facts!.map((fact) => (
