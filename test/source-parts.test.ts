@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Memory } from "../src/index.js";
 import { createApp } from "../src/server/app.js";
 import type { SourcePart } from "../src/spec/types.js";
+import { startFakeOpenAI } from "./support/fake-openai-server.js";
 import { imageWithText } from "./support/fixtures/index.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
@@ -106,6 +107,29 @@ describe("the file and parser behind a memory's text", () => {
       expect(photo?.sourceParts).toEqual([receipt]);
     } finally {
       await memory.close();
+    }
+  }, 60_000);
+
+  it("an episode extracted by an LLM (a narrative that quotes no file) still names its files, and its facts none", async () => {
+    const llm = await startFakeOpenAI();
+    const memory = await Memory.open({ root, ...OPEN, llm: { baseUrl: llm.baseURL, model: "fake-extractor", apiKey: "sk-test", maxRetries: 0 } });
+    try {
+      llm.chat.enqueue(
+        JSON.stringify({
+          subject: "Hardware receipt",
+          summary: "Eve bought something at Pelican Hardware.",
+          narrative: "Eve shared a receipt from Pelican Hardware totalling 42 EUR.",
+          facts: [{ text: "Eve spent 42 EUR at Pelican Hardware", time: null }],
+        }),
+      );
+      const added = await memory.add([photoTurn("my receipt")], { userId: "eve", sessionId: "extracted" });
+      const [episode, fact] = await Promise.all(added.results.map((result) => memory.get(result.id)));
+      expect(episode).toMatchObject({ kind: "episode", memory: "Eve shared a receipt from Pelican Hardware totalling 42 EUR.", sourceParts: [receipt] });
+      expect(fact?.kind).toBe("fact");
+      expect(fact?.sourceParts).toBeUndefined();
+    } finally {
+      await memory.close();
+      await llm.close();
     }
   }, 60_000);
 

@@ -526,6 +526,19 @@ describe("malformed input", () => {
     expect(() => parseLog(good().replace("hash: hash-e1\n", "hash: hash-e1\nmetadata: [1]\n"))).toThrow(/metadata must be a map/);
   });
 
+  it("reads source parts as written, and rejects broken ones by name", () => {
+    const parts = "source_parts:\n  - type: image\n    format: png\n    name: receipt.png\n    parser: image/ocr\n    model: tesseract.js\n    sha256: ab\n    bytes: 12\n";
+    const withParts = (list: string) => good().replace("hash: hash-e1\n", `${list}hash: hash-e1\n`);
+    expect(parseLog(withParts(parts)).entries[0]!.sourceParts).toEqual([
+      { type: "image", format: "png", name: "receipt.png", parser: "image/ocr", model: "tesseract.js", sha256: "ab", bytes: 12 },
+    ]);
+    expect(() => parseLog(withParts("source_parts: receipt.png\n"))).toThrow(/entry e1.*source_parts must be a list/);
+    expect(() => parseLog(withParts(parts.replace("type: image", "type: hologram")))).toThrow(/source_parts\[0\]\.type/);
+    expect(() => parseLog(withParts(parts.replace("bytes: 12", "bytes: -1")))).toThrow(/source_parts\[0\]\.bytes/);
+    expect(() => parseLog(withParts(parts.replace("    parser: image/ocr\n", "")))).toThrow(/source_parts\[0\]\.parser must be a string/);
+    expect(() => parseLog(withParts(parts.replace("model:", "colour:")))).toThrow(/source_parts\[0\]: unknown field "colour"/);
+  });
+
   it("accepts a timestamp a person wrote with an offset", () => {
     const edited = good().replace("timestamp: 2026-11-21T10:30:15.123Z", "timestamp: 2026-11-21T12:30:15.123+02:00");
     expect(parseLog(edited).entries[0]!.timestamp).toBe(T0);
