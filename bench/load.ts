@@ -17,6 +17,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { OmnimemClient } from "../src/client/index.js";
 import type { SearchMethod } from "../src/spec/types.js";
+import { CLI_NODE_ARGS } from "../test/support/cli-process.js";
 import { seededRandom } from "./synthetic-text.js";
 import { percentile } from "./stats.js";
 
@@ -27,13 +28,14 @@ const { values } = parseArgs({
     report: { type: "string", default: join(import.meta.dirname, "reports", "load.md") },
     "turns-per-session": { type: "string", default: "12" },
     "search-sample": { type: "string", default: "300" },
+    /** A folder: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools). */
+    "cpu-prof": { type: "string" },
   },
 });
 const CLIENTS = Number(values.clients);
 const SECONDS = Number(values.seconds);
 const TURNS_PER_SESSION = Number(values["turns-per-session"]);
 const SEARCH_SAMPLE = Number(values["search-sample"]);
-const CLI = join(import.meta.dirname, "..", "src", "cli", "main.ts");
 const TOPICS = ["planning", "budget", "whiteboard", "roadmap", "hiring", "travel", "garden", "recipes", "music", "fitness"];
 const METHODS: SearchMethod[] = ["keyword", "vector", "hybrid"];
 
@@ -60,7 +62,8 @@ function record(operation: Operation, ms: number): void {
 
 async function startServer(root: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("OMNIMEM_")));
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", "--root", root, "--port", "0"], {
+  const profile = values["cpu-prof"] === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", values["cpu-prof"]];
+  const child = spawn(process.execPath, [...profile, ...CLI_NODE_ARGS, "serve", "--root", root, "--port", "0"], {
     env: { ...env, OMNIMEM_LOG_LEVEL: "error" },
     stdio: ["ignore", "pipe", "inherit"],
   });

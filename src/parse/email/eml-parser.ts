@@ -4,7 +4,7 @@
  * limit and read again, so its headers, body and first attachments survive, and the parts left
  * out are named in the output's warnings.
  */
-import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
+import type { AddressObject, ParsedMail, simpleParser } from "mailparser";
 
 import { UnsupportedFormatError } from "../../spec/errors.js";
 import type { ParseContext, ParseInput, ParseOutput, Parser } from "../../spec/parser.js";
@@ -73,8 +73,10 @@ export async function decodeEml(bytes: Uint8Array, maxMimeParts: number = DEFAUL
   };
 }
 
-function parseMime(source: Buffer, maxMimeParts: number): Promise<ParsedMail> {
-  return simpleParser(source, {
+async function parseMime(source: Buffer, maxMimeParts: number): Promise<ParsedMail> {
+  // mailparser (with html-to-text and iconv tables) is imported on the first email, not at startup.
+  const { simpleParser: parse } = await import("mailparser");
+  return parse(source, {
     // Keep the sender's own text part apart from the HTML one: no text made from HTML, no
     // HTML made from text, and cid: links left alone instead of inlined as data: URIs.
     skipHtmlToText: true,

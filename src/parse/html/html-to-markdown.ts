@@ -6,7 +6,7 @@
  * parser and the email parsers (HTML bodies).
  */
 import { createRequire } from "node:module";
-import TurndownService from "turndown";
+import type TurndownService from "turndown";
 
 // linkedom (over a hundred modules) is required on the first page converted, not imported at
 // startup: every CLI call loads the parsers, few convert HTML. Its CommonJS build loads synchronously.
@@ -129,7 +129,9 @@ let service: TurndownService | undefined;
 
 function turndownService(): TurndownService {
   if (service !== undefined) return service;
-  const created = new TurndownService({
+  // Loaded with the first page, like linkedom above.
+  const Turndown = requireModule("turndown") as typeof TurndownService;
+  const created = new Turndown({
     headingStyle: "atx",
     codeBlockStyle: "fenced",
     bulletListMarker: "-",

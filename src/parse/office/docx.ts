@@ -1,5 +1,4 @@
 /** Raw text of a .docx without LibreOffice, through mammoth (paragraphs, tables, lists). */
-import mammoth from "mammoth";
 
 import { UnsupportedFormatError } from "../../spec/errors.js";
 import { checkZipExpansion, tidyText } from "./zip-package.js";
@@ -8,6 +7,8 @@ export async function extractDocxText(bytes: Uint8Array): Promise<string> {
   checkZipExpansion(bytes, "docx");
   let value: string;
   try {
+    // Imported on the first document, not at startup: few calls parse Word files.
+    const { default: mammoth } = await import("mammoth");
     const result = await mammoth.extractRawText({ buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
     value = result.value;
   } catch (error) {

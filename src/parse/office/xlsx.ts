@@ -2,14 +2,16 @@
  * Cell text of an .xlsx without LibreOffice, through exceljs: per sheet a
  * "--- sheet: NAME ---" header, then one line per non-empty row with cells separated by tabs.
  */
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 
 import { UnsupportedFormatError } from "../../spec/errors.js";
 import { checkZipExpansion, tidyText } from "./zip-package.js";
 
 export async function extractXlsxText(bytes: Uint8Array): Promise<string> {
   checkZipExpansion(bytes, "xlsx");
-  const workbook = new ExcelJS.Workbook();
+  // exceljs and its zip stack (about 0.6 s to load) are imported on the first spreadsheet, not at startup.
+  const { default: excel } = await import("exceljs");
+  const workbook = new excel.Workbook();
   try {
     // exceljs types its input with its own `Buffer` interface; a Node Buffer is what it wants.
     await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
