@@ -7,9 +7,11 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Memory } from "../src/index.js";
 import { createApp } from "../src/server/app.js";
+import { PostgresMemoryBackend } from "../src/store/postgres/postgres-memory-backend.js";
 import type { SourcePart } from "../src/spec/types.js";
 import { startFakeOpenAI } from "./support/fake-openai-server.js";
 import { imageWithText } from "./support/fixtures/index.js";
+import { dropSchema, freshSchema, pgliteTarget } from "./support/postgres-targets.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
 const OPEN = { logLevel: "silent" } as const;
@@ -159,4 +161,37 @@ describe("the file and parser behind a memory's text", () => {
       await memory.close();
     }
   }, 60_000);
+});
+
+describe("the file and parser behind a memory's text, on PostgreSQL (PGlite + pgvector)", () => {
+  const pglite = pgliteTarget();
+  const schema = freshSchema();
+  beforeAll(() => pglite.start(), 180_000);
+  afterAll(async () => {
+    await dropSchema(pglite.url(), schema);
+    await pglite.stop();
+  });
+  const open = () =>
+    Memory.open({ root, ...OPEN, backend: new PostgresMemoryBackend({ url: pglite.url(), schema, poolSize: pglite.poolSize, index: { vectors: true } }) });
+
+  it("a buffered turn with a PNG, flushed by another Memory on the same database, gives the episode its file and parser", async () => {
+    const first = await open();
+    try {
+      const added = await first.add([photoTurn("Receipt, on the shared database")], { userId: "fay", sessionId: "shared", flush: false });
+      expect(added.episodes).toEqual([]);
+    } finally {
+      await first.close();
+    }
+    const memory = await open();
+    try {
+      const flushed = await memory.flush({ userId: "fay", sessionId: "shared" });
+      expect(flushed.episodes).toHaveLength(1);
+      const { results } = await memory.search("pelican hardware", { userId: "fay", method: "keyword" });
+      expect(results.map((hit) => hit.sourceParts)).toEqual([[receipt]]);
+      expect((await memory.get(flushed.episodes[0]!))?.sourceParts).toEqual([receipt]);
+      expect((await memory.getAll({ userId: "fay" })).results.map((item) => item.sourceParts)).toEqual([[receipt]]);
+    } finally {
+      await memory.close();
+    }
+  }, 120_000);
 });
