@@ -65,4 +65,21 @@ describe("scoreFusion", () => {
     expect(scoreFusion([{ hits: [], weight: 1, best: 0 }])).toEqual([]);
     expect(scoreFusion([{ hits: [{ id: "a", score: -0.2 }], weight: 1, best: -0.2 }])).toEqual([]);
   });
+
+  it("scales a list from its floor to its best, so that where a hit ranks in a narrow band of cosines counts", () => {
+    // Cosines of word-vector averages: all near 0.5. Divided by the best alone, the vectors' first
+    // (c) and last (a) hit get nearly the same share; from the pool's floor, 1 and 0.
+    const keyword = [{ id: "a", score: 10 }, { id: "b", score: 6 }];
+    const vector = [{ id: "c", score: 0.62 }, { id: "b", score: 0.55 }, { id: "a", score: 0.5 }];
+    const plain = scoreFusion([{ hits: keyword, weight: 1, best: 10 }, { hits: vector, weight: 0.25, best: 0.62 }]);
+    expect(plain.find((hit) => hit.id === "a")!.score).toBeCloseTo((1 + 0.25 * (0.5 / 0.62)) / 1.25, 12);
+    const floored = scoreFusion([{ hits: keyword, weight: 1, best: 10 }, { hits: vector, weight: 0.25, best: 0.62, floor: 0.5 }]);
+    expect(floored.map((hit) => [hit.id, hit.score])).toEqual([
+      ["a", 1 / 1.25],
+      ["b", expect.closeTo((0.6 + 0.25 * (0.05 / 0.12)) / 1.25, 12)],
+      ["c", 0.25 / 1.25],
+    ]);
+    // A list whose hits all score the same (one hit): full marks, not a division by zero.
+    expect(scoreFusion([{ hits: [{ id: "x", score: 0.4 }], weight: 1, best: 0.4, floor: 0.4 }])).toEqual([{ id: "x", score: 1 }]);
+  });
 });

@@ -26,6 +26,8 @@ export interface WeightedScores {
   weight: number;
   /** Scores are divided by this (the best score of the unrestricted list of the same kind). */
   best: number;
+  /** The score that counts as nothing (default 0): shares are (score - floor) / (best - floor). */
+  floor?: number;
 }
 
 /**
@@ -40,10 +42,11 @@ export interface WeightedScores {
 export function scoreFusion(lists: readonly WeightedScores[]): IndexHit[] {
   const total = lists.reduce((sum, list) => sum + list.weight, 0);
   const scores = new Map<string, number>();
-  for (const { hits, weight, best } of lists) {
+  for (const { hits, weight, best, floor = 0 } of lists) {
     if (!(best > 0) || weight === 0) continue;
     for (const hit of hits) {
-      const share = Math.min(1, Math.max(0, hit.score / best));
+      // A list whose hits all score alike (one hit, or ties): each gets full marks.
+      const share = best > floor ? Math.min(1, Math.max(0, (hit.score - floor) / (best - floor))) : hit.score >= best ? 1 : 0;
       scores.set(hit.id, (scores.get(hit.id) ?? 0) + weight * share);
     }
   }

@@ -4,6 +4,7 @@ import type { Embedder } from "../../spec/embedder.js";
 import type { EmbeddingIdentity } from "../../spec/search-index.js";
 import { HASHED_EMBEDDER_MODEL, LocalEmbedder } from "./local-embedder.js";
 import { WordVectorEmbedder } from "./word-vectors/word-vector-embedder.js";
+import { WORDNET_PACKAGE } from "./word-vectors/wordnet-hypernyms.js";
 
 /** The offline embedders, by the name `[local_embedding] embedder` and `reindex --embedder` take. */
 export const LOCAL_EMBEDDER_NAMES = ["word-vectors", "hashed"] as const;
@@ -11,6 +12,8 @@ export type LocalEmbedderName = (typeof LOCAL_EMBEDDER_NAMES)[number];
 /** What a new root gets when no embedding endpoint is configured. */
 export const DEFAULT_LOCAL_EMBEDDER: LocalEmbedderName = "word-vectors";
 const WORD_VECTOR_MODEL_PREFIX = "omnimem-word-vectors-";
+/** In a word-vector model's name when WordNet hypernyms are mixed into its vectors (see compact-cache.ts). */
+const HYPERNYMS_MARK = `+${WORDNET_PACKAGE}@`;
 
 export interface LocalEmbeddingSettings {
   /** Named in the config; unset: the root's own. */
@@ -26,6 +29,11 @@ export interface LocalEmbedderChoice {
   dimensions: number;
   /** config: named in the settings; root: the embedder the root's index was built with; default: a new root. */
   reason: "config" | "root" | "default";
+  /**
+   * Word vectors without WordNet hypernyms mixed in: the root's index was built with them (before
+   * hypernyms were added), and a root keeps the vectors it was built with.
+   */
+  withoutHypernyms?: true;
 }
 
 /** Which local embedder built an index, from the model it recorded; undefined for other models. */
@@ -41,18 +49,22 @@ export function localEmbedderOfModel(model: string): LocalEmbedderName | undefin
  * A setting names one explicitly (reindex to move a root); a new root gets the default.
  */
 export function chooseLocalEmbedder(settings: LocalEmbeddingSettings, recorded: EmbeddingIdentity | undefined): LocalEmbedderChoice {
-  if (settings.embedder !== undefined) return { name: settings.embedder, dimensions: settings.dimensions, reason: "config" };
   const fromRoot = recorded === undefined ? undefined : localEmbedderOfModel(recorded.model);
+  const plain = fromRoot === "word-vectors" && !recorded!.model.includes(HYPERNYMS_MARK) ? { withoutHypernyms: true as const } : {};
+  if (settings.embedder !== undefined) {
+    return { name: settings.embedder, dimensions: settings.dimensions, reason: "config", ...(settings.embedder === "word-vectors" ? plain : {}) };
+  }
   if (fromRoot !== undefined) {
-    return { name: fromRoot, dimensions: fromRoot === "hashed" ? recorded!.dimensions : settings.dimensions, reason: "root" };
+    return { name: fromRoot, dimensions: fromRoot === "hashed" ? recorded!.dimensions : settings.dimensions, reason: "root", ...plain };
   }
   return { name: DEFAULT_LOCAL_EMBEDDER, dimensions: settings.dimensions, reason: "default" };
 }
 
 export function createLocalEmbedder(choice: LocalEmbedderChoice, settings: LocalEmbeddingSettings): Embedder {
   if (choice.name === "hashed") return new LocalEmbedder({ dimensions: choice.dimensions });
-  if (settings.cacheDir !== undefined) return new WordVectorEmbedder({ cacheDir: settings.cacheDir });
-  return new WordVectorEmbedder({ cacheDir: defaultCacheDir(), preparedDirs: [buildCacheDir()] });
+  const hypernyms = choice.withoutHypernyms === true ? { hypernyms: null } : {};
+  if (settings.cacheDir !== undefined) return new WordVectorEmbedder({ cacheDir: settings.cacheDir, ...hypernyms });
+  return new WordVectorEmbedder({ cacheDir: defaultCacheDir(), preparedDirs: [buildCacheDir()], ...hypernyms });
 }
 
 /**

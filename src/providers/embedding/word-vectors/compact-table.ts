@@ -1,5 +1,6 @@
 import { InternalError } from "../../../spec/errors.js";
 import type { SourceVectors } from "./wink-source.js";
+import { WordIndex } from "./word-index.js";
 
 /**
  * The word vectors in the form the embedder loads: the most frequent words only, each row
@@ -8,8 +9,8 @@ import type { SourceVectors } from "./wink-source.js";
  */
 export interface CompactTable {
   header: CompactHeader;
-  /** Row i is the word `words[i]`. */
-  words: string[];
+  /** Row i is the word `words.wordAt(i)`. */
+  words: WordIndex;
   /** `words.length * header.dimensions` int8 values, row-major. */
   rows: Int8Array;
   /** Multiplies row i's int8 values back to floats. */
@@ -44,7 +45,7 @@ export interface BuildOptions {
   typicalSentenceWords?: number;
 }
 
-const FORMAT = "omnimem-word-vectors-1";
+const FORMAT = "omnimem-word-vectors-2";
 const MAGIC = "OMWV";
 
 /**
@@ -113,7 +114,7 @@ export function buildCompactTable(source: SourceVectors, sourceId: string, optio
       commonComponent: Array.from(common, (value) => Number(value.toFixed(6))),
       rareRowNorm: rare[Math.floor(rare.length / 2)] ?? 1,
     },
-    words: source.words.map((entry) => entry.word),
+    words: WordIndex.build(source.words.map((entry) => entry.word)),
     rows,
     scales,
   };
@@ -160,41 +161,53 @@ function normalize(vector: Float64Array): void {
 }
 
 /**
- * Binary layout: "OMWV", u32 header length, the header as JSON, padding to 4 bytes, the scales
- * (float32), the rows (int8), the words joined by "\n" (UTF-8). Little-endian throughout.
+ * Binary layout: "OMWV", u32 header length, the header as JSON, padding to 4 bytes, then the
+ * scales (float32), the word index's hash slots (int32), word starts (uint32) and characters
+ * (uint16), the rows (int8). Little-endian throughout. Every array starts 4-byte aligned, so a
+ * read file is used in place: no parsing, no copies.
  */
 export function encodeCompactTable(table: CompactTable): Buffer {
-  const header = Buffer.from(JSON.stringify({ ...table.header, words: table.words.length }), "utf8");
+  const { words } = table;
+  const header = Buffer.from(
+    JSON.stringify({ ...table.header, words: words.size, slots: words.slots.length, chars: words.chars.length }),
+    "utf8",
+  );
+  const parts = [table.scales, words.slots, words.starts, words.chars, table.rows];
   const headerEnd = align4(8 + header.length);
-  const scalesBytes = table.scales.length * 4;
-  const words = Buffer.from(table.words.join("\n"), "utf8");
-  const out = Buffer.alloc(headerEnd + scalesBytes + table.rows.length + words.length);
+  const out = Buffer.alloc(headerEnd + parts.reduce((sum, part) => sum + part.byteLength, 0));
   out.write(MAGIC, 0, "latin1");
   out.writeUInt32LE(header.length, 4);
   header.copy(out, 8);
-  Buffer.from(table.scales.buffer, table.scales.byteOffset, scalesBytes).copy(out, headerEnd);
-  Buffer.from(table.rows.buffer, table.rows.byteOffset, table.rows.length).copy(out, headerEnd + scalesBytes);
-  words.copy(out, headerEnd + scalesBytes + table.rows.length);
+  let at = headerEnd;
+  for (const part of parts) {
+    Buffer.from(part.buffer, part.byteOffset, part.byteLength).copy(out, at);
+    at += part.byteLength;
+  }
   return out;
 }
 
 export function decodeCompactTable(bytes: Buffer): CompactTable {
   if (bytes.length < 8 || bytes.toString("latin1", 0, 4) !== MAGIC) throw new InternalError("not a compact word-vector file");
   const headerLength = bytes.readUInt32LE(4);
-  const parsed = JSON.parse(bytes.toString("utf8", 8, 8 + headerLength)) as CompactHeader & { words: number };
+  const parsed = JSON.parse(bytes.toString("utf8", 8, 8 + headerLength)) as CompactHeader & { words: number; slots: number; chars: number };
   if (parsed.format !== FORMAT) throw new InternalError(`compact word vectors of format ${String(parsed.format)}, expected ${FORMAT}`);
-  const { words: count, ...header } = parsed;
-  const headerEnd = align4(8 + headerLength);
-  const rowsStart = headerEnd + count * 4;
-  const wordsStart = rowsStart + count * header.dimensions;
-  // Copies, not views: the scales need 4-byte alignment, and a view would pin the whole file buffer.
-  const scales = new Float32Array(count);
-  Buffer.from(scales.buffer).set(bytes.subarray(headerEnd, rowsStart));
-  const rows = new Int8Array(count * header.dimensions);
-  Buffer.from(rows.buffer).set(bytes.subarray(rowsStart, wordsStart));
-  const words = bytes.toString("utf8", wordsStart).split("\n");
-  if (words.length !== count) throw new InternalError(`compact word vectors: ${words.length} words, header says ${count}`);
-  return { header, words, rows, scales };
+  const { words: count, slots: slotCount, chars: charCount, ...header } = parsed;
+  const expected = align4(8 + headerLength) + count * 4 + slotCount * 4 + (count + 1) * 4 + charCount * 2 + count * header.dimensions;
+  if (bytes.length !== expected) throw new InternalError(`compact word vectors: ${bytes.length} bytes, header says ${expected}`);
+  // Views into the file's bytes when they are aligned (a file read whole has its own buffer), else a copy.
+  const source = bytes.byteOffset % 4 === 0 ? bytes : Buffer.from(bytes);
+  let at = source.byteOffset + align4(8 + headerLength);
+  const take = <T>(make: (buffer: ArrayBufferLike, offset: number, length: number) => T, length: number, width: number): T => {
+    const view = make(source.buffer, at, length);
+    at += length * width;
+    return view;
+  };
+  const scales = take((b, o, n) => new Float32Array(b, o, n), count, 4);
+  const slots = take((b, o, n) => new Int32Array(b, o, n), slotCount, 4);
+  const starts = take((b, o, n) => new Uint32Array(b, o, n), count + 1, 4);
+  const chars = take((b, o, n) => new Uint16Array(b, o, n), charCount, 2);
+  const rows = take((b, o, n) => new Int8Array(b, o, n), count * header.dimensions, 1);
+  return { header, words: new WordIndex(chars, starts, slots), rows, scales };
 }
 
 function align4(offset: number): number {

