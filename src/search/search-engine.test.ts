@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import type { Embedder } from "../spec/embedder.js";
+import type { MemoryStore } from "../spec/memory-store.js";
+import type { IndexHit, SearchIndex } from "../spec/search-index.js";
+import type { MemoryRecord, Scope } from "../spec/types.js";
+import { SearchEngine } from "./search-engine.js";
+
+const scope: Scope = { appId: "app", projectId: "project", ownerType: "user", ownerId: "alice" };
+
+function engineOver(keyword: IndexHit[], vector: IndexHit[]): SearchEngine {
+  const ids = [...new Set([...keyword, ...vector].map((hit) => hit.id))];
+  const record = (id: string): MemoryRecord => ({ id, kind: "episode", scope, text: id, timestamp: 0, createdAt: 0, updatedAt: 0, metadata: {}, hash: id });
+  const index = { keyword: async () => keyword, vector: async () => vector } as unknown as SearchIndex;
+  const store = {
+    getMany: async (wanted: readonly string[]) => wanted.map(record),
+    count: async () => ids.length,
+  } as unknown as MemoryStore;
+  const embedder: Embedder = { model: "fake", dimensions: 2, ready: async () => undefined, embed: async (texts) => texts.map(() => Float32Array.from([1, 0])) };
+  return new SearchEngine({ index, store, embedder, rrfK: 60, vectorWeight: 0.25, timeWeight: 0, fusion: "score" });
+}
+
+describe("hybrid search with score fusion", () => {
+  it("lets the vectors' clear first choice pass weak keyword matches: cosines count from the pool's last one", async () => {
+    // One strong keyword match (a), two weak ones (b, c); the vectors' best (paraphrase) shares no
+    // word with the query. All cosines sit in a narrow band, as word-vector averages do.
+    const keyword = [{ id: "a", score: 10 }, { id: "b", score: 2 }, { id: "c", score: 1.5 }];
+    const vector = [{ id: "paraphrase", score: 0.62 }, { id: "a", score: 0.55 }, { id: "b", score: 0.52 }, { id: "c", score: 0.5 }];
+    const hits = await engineOver(keyword, vector).search({ query: "q", scope, method: "hybrid", limit: 10 });
+    // Divided by the best cosine alone, b and c would get 0.84 and 0.81 of the vectors' share and
+    // the paraphrase would come last.
+    expect(hits.map((hit) => hit.record.id)).toEqual(["a", "paraphrase", "b", "c"]);
+  });
+});
