@@ -2,7 +2,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { makeTempRoot, removeTempRoot } from "../../../test/support/temp-root.js";
-import { StateDb } from "./state-db.js";
+import { SqliteSessionBuffer } from "./sqlite-session-buffer.js";
+import { StateDb, rowToRecord } from "./state-db.js";
 
 describe("StateDb upgrades", () => {
   it("gives history rows made before owners were recorded the owner of their memory, and leaves a deleted one's unknown", async () => {
@@ -38,6 +39,49 @@ describe("StateDb upgrades", () => {
         state.close();
       }
       // Opening again finds the columns there and changes nothing.
+      new StateDb(path).close();
+    } finally {
+      await removeTempRoot(root);
+    }
+  });
+  it("gives a catalog and session buffer made before source parts were kept the column: old rows have none, new ones keep theirs", async () => {
+    const root = await makeTempRoot();
+    const path = join(root, "state.db");
+    try {
+      const old = new Database(path);
+      old.exec(`
+        CREATE TABLE catalog (id TEXT PRIMARY KEY, kind TEXT NOT NULL, app_id TEXT NOT NULL, project_id TEXT NOT NULL,
+          owner_type TEXT NOT NULL, owner_id TEXT NOT NULL, user_id TEXT, agent_id TEXT, run_id TEXT, session_id TEXT,
+          sender_id TEXT, role TEXT, episode_id TEXT, subject TEXT, summary TEXT, ts REAL NOT NULL, created_at REAL NOT NULL,
+          updated_at REAL NOT NULL, file TEXT NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, meta_kv TEXT NOT NULL);
+        CREATE TABLE session_buffer (message_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, project_id TEXT NOT NULL,
+          owner_type TEXT NOT NULL, owner_id TEXT NOT NULL, session_id TEXT NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL,
+          sender_id TEXT, ts REAL NOT NULL, text TEXT NOT NULL, created_at REAL NOT NULL);
+        INSERT INTO catalog VALUES ('m1', 'episode', 'default', 'default', 'user', 'alice', 'alice', NULL, NULL, NULL,
+          NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 'f.md', 'h', '[image: a.png]', '{}', '[]');
+        INSERT INTO session_buffer VALUES ('t1', 'default', 'default', 'user', 'alice', 's1', 1, 'user', NULL, 5, 'old turn', 5);
+      `);
+      old.pragma("user_version = 1");
+      old.close();
+
+      const scope = { appId: "default", projectId: "default", ownerType: "user" as const, ownerId: "alice" };
+      const receipt = { type: "image" as const, format: "png", name: "receipt.png", parser: "image/ocr", model: "tesseract.js", sha256: "ab", bytes: 3 };
+      const state = new StateDb(path);
+      try {
+        expect(rowToRecord(state.getRow("m1")!).sourceParts).toBeUndefined();
+        const record = { ...rowToRecord(state.getRow("m1")!), id: "m2", sourceParts: [receipt] };
+        state.putCatalog(record, "f.md");
+        expect(rowToRecord(state.getRow("m2")!)).toEqual(record);
+        const buffer = new SqliteSessionBuffer(() => state);
+        const key = { scope, sessionId: "s1" };
+        await buffer.append(key, [{ messageId: "t2", role: "user", timestamp: 6, text: "[image: receipt.png]", sourceParts: [receipt] }], { metadata: {} });
+        expect((await buffer.pending(key)).map((turn) => [turn.messageId, turn.sourceParts])).toEqual([
+          ["t1", undefined],
+          ["t2", [receipt]],
+        ]);
+      } finally {
+        state.close();
+      }
       new StateDb(path).close();
     } finally {
       await removeTempRoot(root);
