@@ -90,13 +90,13 @@ function setupParagraph(run: RetrievalRun): string {
       : setup.embedder.name === "hashed"
         ? `the local hashed n-gram embedder (\`${setup.embedder.model}\`, ${setup.embedder.dimensions} dimensions, no model)`
         : setup.embedder.name === "word-vectors"
-          ? `the local word-vector embedder (\`${setup.embedder.model}\`, ${setup.embedder.dimensions} dimensions: static word vectors, SIF-weighted, offline)`
+          ? `the local word-vector embedder (\`${setup.embedder.model}\`, ${setup.embedder.dimensions} dimensions: static word vectors, SIF-weighted, ${setup.embedder.model.includes("+wordnet") ? "WordNet hypernyms mixed into rare nouns, " : ""}offline)`
           : `the embedding model \`${setup.embedder.model}\` (${setup.embedder.dimensions} dimensions, ${setup.embedder.name})`;
   const fusion =
     setup === undefined
       ? "hybrid = weighted reciprocal-rank fusion"
       : (setup.search.fusion === "score"
-          ? `hybrid = score fusion (\`search.fusion = "score"\`: BM25 scores divided by the best BM25 score, cosines by the best cosine, summed with the vector side weighted ${setup.search.vectorWeight} against keyword's 1, \`search.vector_weight\`)`
+          ? `hybrid = score fusion (\`search.fusion = "score"\`: BM25 scores divided by the best BM25 score, cosines scaled from the pool's last to its best, summed with the vector side weighted ${setup.search.vectorWeight} against keyword's 1, \`search.vector_weight\`)`
           : `hybrid = reciprocal-rank fusion (k = ${setup.search.rrfK}) with the vector ranking weighted ${setup.search.vectorWeight} against keyword's 1 (\`search.vector_weight\`)`) +
         (setup.search.timeWeight > 0
           ? ` and, when the question names dates, the two rankings restricted to them weighted ${setup.search.timeWeight} (\`search.time_weight\`; each question's own date is the search's \`now\`)`
