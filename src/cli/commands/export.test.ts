@@ -42,7 +42,25 @@ describe("exportLine", () => {
       episode_id: "e1",
       subject: null,
       summary: null,
+      source_parts: [],
     });
+  });
+
+  it("names the files behind a memory's text with their parser", () => {
+    const part = { type: "image", format: "png", name: "receipt.png", parser: "image/ocr", model: "tesseract.js", sha256: "ab".repeat(32), bytes: 2048 } as const;
+    const record: MemoryRecord = {
+      id: "m2",
+      kind: "episode",
+      scope: { appId: "app", projectId: "proj", ownerType: "user", ownerId: "alice" },
+      text: "[image: receipt.png] TOTAL 12.40",
+      timestamp: 0,
+      createdAt: 0,
+      updatedAt: 0,
+      metadata: {},
+      hash: "def",
+      sourceParts: [part],
+    };
+    expect(exportLine(record).source_parts).toEqual([part]);
   });
 });
 

@@ -4,7 +4,7 @@ import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Backend, RecordFilter } from "../../spec/backend.js";
 import { CapabilityUnavailableError, ValidationError } from "../../spec/errors.js";
-import type { MemoryKind, MemoryRecord } from "../../spec/types.js";
+import type { MemoryKind, MemoryRecord, SourcePart } from "../../spec/types.js";
 import { listEntryIds, logFilePath, renderEntry, renderLogHeader } from "../../store/embedded/markdown-log.js";
 import { assertSegmentId } from "../../store/ids.js";
 
@@ -52,6 +52,8 @@ export interface ExportLine {
   episode_id: string | null;
   subject: string | null;
   summary: string | null;
+  /** The files whose parsed text the memory holds, each with the parser (and model) that read it; empty when none. */
+  source_parts: SourcePart[];
 }
 
 /** JSONL lines are gathered into writes of about this size: one write per line is slow, one per export is not streaming. */
@@ -100,6 +102,7 @@ export function exportLine(record: MemoryRecord): ExportLine {
     episode_id: record.episodeId ?? null,
     subject: record.subject ?? null,
     summary: record.summary ?? null,
+    source_parts: record.sourceParts ?? [],
   };
 }
 
