@@ -4,7 +4,7 @@
  * which are checked at compile time to accept every value of these request types.
  */
 import type { ErrorCode } from "./errors.js";
-import type { HistoryEntry, Metadata, PartType, Provenance, Role, SearchFilter, SearchMethod } from "./types.js";
+import type { HistoryEntry, Metadata, PartType, Provenance, Role, SearchFilter, SearchMethod, SourcePart } from "./types.js";
 
 /** Every success: the request's id (also the `x-request-id` header) and the route's data. */
 export interface SuccessEnvelope<T> {
@@ -154,16 +154,8 @@ export interface AtomicFactWire {
   score?: number;
 }
 
-/** A file whose parsed text an episode holds, and the parser (and model) that read it. */
-export interface SourcePartWire {
-  type: PartType;
-  format: string;
-  name?: string;
-  parser: string;
-  model?: string;
-  sha256: string;
-  bytes: number;
-}
+/** A file whose parsed text an episode holds, and the parser (and model) that read it: the record's own keys, which are already wire-shaped. */
+export type SourcePartWire = SourcePart;
 
 export interface EpisodeWire {
   id: string;

@@ -5,6 +5,12 @@ import { makeTempRoot, removeTempRoot } from "../../../test/support/temp-root.js
 import { SqliteSessionBuffer } from "./sqlite-session-buffer.js";
 import { StateDb, rowToRecord } from "./state-db.js";
 
+/** The catalog table as the first version created it (no source_parts column). */
+const FIRST_CATALOG = `CREATE TABLE catalog (id TEXT PRIMARY KEY, kind TEXT NOT NULL, app_id TEXT NOT NULL, project_id TEXT NOT NULL,
+  owner_type TEXT NOT NULL, owner_id TEXT NOT NULL, user_id TEXT, agent_id TEXT, run_id TEXT, session_id TEXT,
+  sender_id TEXT, role TEXT, episode_id TEXT, subject TEXT, summary TEXT, ts REAL NOT NULL, created_at REAL NOT NULL,
+  updated_at REAL NOT NULL, file TEXT NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, meta_kv TEXT NOT NULL);`;
+
 describe("StateDb upgrades", () => {
   it("gives history rows made before owners were recorded the owner of their memory, and leaves a deleted one's unknown", async () => {
     const root = await makeTempRoot();
@@ -13,10 +19,7 @@ describe("StateDb upgrades", () => {
       // A state.db as the first version wrote it: history rows without owner columns.
       const old = new Database(path);
       old.exec(`
-        CREATE TABLE catalog (id TEXT PRIMARY KEY, kind TEXT NOT NULL, app_id TEXT NOT NULL, project_id TEXT NOT NULL,
-          owner_type TEXT NOT NULL, owner_id TEXT NOT NULL, user_id TEXT, agent_id TEXT, run_id TEXT, session_id TEXT,
-          sender_id TEXT, role TEXT, episode_id TEXT, subject TEXT, summary TEXT, ts REAL NOT NULL, created_at REAL NOT NULL,
-          updated_at REAL NOT NULL, file TEXT NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, meta_kv TEXT NOT NULL);
+        ${FIRST_CATALOG}
         CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, memory_id TEXT NOT NULL,
           previous_value TEXT, new_value TEXT, action TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT,
           is_deleted INTEGER NOT NULL DEFAULT 0);
@@ -50,10 +53,7 @@ describe("StateDb upgrades", () => {
     try {
       const old = new Database(path);
       old.exec(`
-        CREATE TABLE catalog (id TEXT PRIMARY KEY, kind TEXT NOT NULL, app_id TEXT NOT NULL, project_id TEXT NOT NULL,
-          owner_type TEXT NOT NULL, owner_id TEXT NOT NULL, user_id TEXT, agent_id TEXT, run_id TEXT, session_id TEXT,
-          sender_id TEXT, role TEXT, episode_id TEXT, subject TEXT, summary TEXT, ts REAL NOT NULL, created_at REAL NOT NULL,
-          updated_at REAL NOT NULL, file TEXT NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, meta_kv TEXT NOT NULL);
+        ${FIRST_CATALOG}
         CREATE TABLE session_buffer (message_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, project_id TEXT NOT NULL,
           owner_type TEXT NOT NULL, owner_id TEXT NOT NULL, session_id TEXT NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL,
           sender_id TEXT, ts REAL NOT NULL, text TEXT NOT NULL, created_at REAL NOT NULL);
