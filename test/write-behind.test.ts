@@ -75,6 +75,30 @@ describe("write-behind index with group commit", () => {
     }
   });
 
+  it("adds one after another within the group-commit window share index writes, search finds each at once, and idle() writes at once", async () => {
+    root = await makeTempRoot();
+    const index = new CountingIndex({ directory: join(root, ".index", "lance") });
+    memory = await Memory.open({ root, logLevel: "silent", index });
+    const m = memory;
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { results } = await m.add(`Invoice ${i} was filed under folder fw${i}x`, { userId: "alice", infer: false });
+      ids.push(results[0]!.id);
+      // Found at once, whether or not the index has it yet.
+      const found = await m.search(`fw${i}x`, { userId: "alice", method: "hybrid", limit: 3 });
+      expect(found.results[0]?.id, `fw${i}x`).toBe(ids[i]);
+    }
+    const started = Date.now();
+    await m.idle();
+    // The first add was written at once; the other 19 waited for the window and went in one write
+    // (each would be a LanceDB version of its own, which every later query pays to load).
+    expect(index.writes).toBeLessThanOrEqual(3);
+    expect(index.documents).toBe(20);
+    expect(await index.count()).toBe(20);
+    // idle() does not sit out the window: well under the 3 s it lasts.
+    expect(Date.now() - started).toBeLessThan(2_500);
+  });
+
   it("close hands the index what it owes, so the next open has nothing to replay", async () => {
     root = await makeTempRoot();
     memory = await Memory.open({ root, logLevel: "silent" });

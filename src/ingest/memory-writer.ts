@@ -13,6 +13,16 @@ const REPLAY_BATCH = 500;
  * while the index is failing: the write is durable and the backlog is bounded per query.
  */
 const MAX_OWED_JOBS = 2_000;
+/**
+ * Shortest time between two index writes (the group-commit window). Each LanceDB write is a new
+ * table version, and queries after a new version pay to load it again: in-process, 20 concurrent
+ * hybrid searches ran at 203/s with no index write, at 35/s while each add (one every 20 ms) was
+ * written at once, and at 58/s and 88/s with a window of 1 s and 3 s (bench/lance-versions.ts
+ * shows the effect in LanceDB alone). Owed memories are found meanwhile through the store
+ * (PendingAwareIndex), so the window costs search no freshness; a full backlog, `idle()` and
+ * `close()` end it early.
+ */
+const INDEX_WRITE_INTERVAL_MS = 3_000;
 
 export interface MemoryWriterOptions {
   logger?: Logger;
@@ -20,6 +30,8 @@ export interface MemoryWriterOptions {
   pendingVectors?: PendingVectors;
   /** Backoff of the background retry of failed index writes. Default 500 ms doubling to 60 s. */
   retry?: { minDelayMs?: number; maxDelayMs?: number };
+  /** Shortest time between two index writes, in ms (default 3 s; see INDEX_WRITE_INTERVAL_MS). */
+  indexWriteIntervalMs?: number;
 }
 
 /**
@@ -49,6 +61,15 @@ export class MemoryWriter {
   private indexFailing = false;
   /** Writes waiting for the backlog to shrink, woken after each index batch. */
   private waiters: (() => void)[] = [];
+  private readonly indexWriteIntervalMs: number;
+  /** When the last index write started (ms since the epoch). */
+  private lastIndexWrite = 0;
+  /** Ends the wait for the next window at once (a full backlog, idle, close). */
+  private endWindow: (() => void) | undefined;
+  /** Callers of idle() waiting: no window is waited for until they are done. */
+  private waitingForIdle = 0;
+  /** Set by close(): the owed writes go at once. */
+  private closing = false;
 
   constructor(
     private readonly store: MemoryStore,
@@ -58,10 +79,11 @@ export class MemoryWriter {
   ) {
     this.logger = options.logger;
     this.pendingVectors = options.pendingVectors ?? new PendingVectors();
+    this.indexWriteIntervalMs = options.indexWriteIntervalMs ?? INDEX_WRITE_INTERVAL_MS;
     this.retry = new BackgroundRetry(
       async () => {
         try {
-          await this.replayOwed();
+          await this.replayOwed(true);
           this.indexFailing = false;
         } catch (error) {
           this.indexFailing = true;
@@ -81,7 +103,10 @@ export class MemoryWriter {
 
   async write(changes: readonly RecordChange[]): Promise<HistoryEntry[]> {
     if (changes.length === 0) return [];
-    while (this.owed >= MAX_OWED_JOBS && !this.indexFailing) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    while (this.owed >= MAX_OWED_JOBS && !this.indexFailing) {
+      this.endWindow?.();
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
     const embedded = changes.flatMap((change) => (change.op === "delete" ? [] : [change.record]));
     const vectors = await this.embedder.embed(embedded.map((record) => record.text));
     const documents = embedded.map((record, i): IndexDocument => ({ record, vector: vectors[i]! }));
@@ -133,9 +158,15 @@ export class MemoryWriter {
     this.retry.schedule();
   }
 
-  /** Resolves once the background retry has nothing left to do. */
-  idle(): Promise<void> {
-    return this.retry.idle();
+  /** Resolves once the background retry has nothing left to do (the owed writes go at once). */
+  async idle(): Promise<void> {
+    this.waitingForIdle++;
+    this.endWindow?.();
+    try {
+      await this.retry.idle();
+    } finally {
+      this.waitingForIdle--;
+    }
   }
 
   /**
@@ -144,7 +175,10 @@ export class MemoryWriter {
    * does not take stays in the outbox for the next open.
    */
   async close(): Promise<void> {
-    await this.retry.stop();
+    this.closing = true;
+    const stopped = this.retry.stop();
+    this.endWindow?.();
+    await stopped;
     try {
       await this.replayOwed();
     } catch (error) {
@@ -153,15 +187,33 @@ export class MemoryWriter {
     this.wake();
   }
 
+  /** Waits until the window since the last index write has passed (or something ends it early). */
+  private async nextWindow(): Promise<void> {
+    const wait = this.lastIndexWrite + this.indexWriteIntervalMs - Date.now();
+    if (wait > 0 && this.waitingForIdle === 0 && !this.closing) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.endWindow = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.endWindow = undefined;
+    }
+    this.lastIndexWrite = Date.now();
+  }
+
   private wake(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
 
-  private async replayOwed(): Promise<number> {
+  /** Hands the index every owed job, in batches; `windowed`: each batch waits for its window (the flusher). */
+  private async replayOwed(windowed = false): Promise<number> {
     let replayed = 0;
     for (;;) {
+      if (windowed) await this.nextWindow();
       const jobs = await this.store.pendingIndexJobs(REPLAY_BATCH);
       if (jobs.length === 0) return replayed;
       await this.replayBatch(jobs);
