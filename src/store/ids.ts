@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ValidationError } from "../spec/errors.js";
+import type { RecordFilter } from "../spec/backend.js";
 import type { RecordChange } from "../spec/memory-store.js";
 import type { Scope } from "../spec/types.js";
 
@@ -51,3 +52,13 @@ export function validateChange(change: RecordChange): void {
 export function ownerKey(scope: Scope): string {
   return [scope.appId, scope.projectId, scope.ownerType, scope.ownerId].join("/");
 }
+
+/** The column each RecordFilter field narrows, named alike in every store's memory table. */
+export const RECORD_FILTER_COLUMNS: readonly (readonly [keyof RecordFilter, string])[] = [
+  ["appId", "app_id"],
+  ["projectId", "project_id"],
+  ["ownerType", "owner_type"],
+  ["ownerId", "owner_id"],
+  ["agentId", "agent_id"],
+  ["kind", "kind"],
+];

@@ -15,27 +15,17 @@ import type {
   OwnerMatch,
   RecordChange,
 } from "../../spec/memory-store.js";
+import type { RecordFilter } from "../../spec/backend.js";
 import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "../../spec/types.js";
 import { scopeKey } from "../../spec/scope.js";
 import { whereClause } from "./sql-filter.js";
 import { KeyedMutex } from "../../util/keyed-mutex.js";
-import { assertMemoryId, ownerKey, validateChange } from "../ids.js";
+import { RECORD_FILTER_COLUMNS, assertMemoryId, ownerKey, validateChange } from "../ids.js";
 import { readFileIfExists, removeFileIfExists, writeFileAtomic } from "./atomic-file.js";
 import { appendToLog } from "./log-append.js";
 import { appendEntries, listEntryIds, logFilePath, parseLog, removeEntries, replaceEntry } from "./markdown-log.js";
 import { RootLock } from "./root-lock.js";
 import { type CatalogRow, StateDb, rowScope, rowToRecord } from "./state-db.js";
-
-/** Catalog columns `recordsInCreationOrder` can narrow by; every one given must match. */
-export interface CatalogFilter {
-  appId?: string;
-  projectId?: string;
-  ownerType?: Scope["ownerType"];
-  ownerId?: string;
-  /** The agent a memory was made with (a user's memory may name one too). */
-  agentId?: string;
-  kind?: MemoryRecord["kind"];
-}
 
 export interface EmbeddedStoreOptions {
   /** The data root: markdown folders per app, and `.index/` for SQLite and LanceDB. */
@@ -288,19 +278,11 @@ export class EmbeddedStore implements MemoryStore {
    * pages so a large catalog is never held in memory at once. Read-only; `omnimem export`
    * streams it, and the stable order makes two exports of the same data diff cleanly.
    */
-  async *recordsInCreationOrder(filter: CatalogFilter = {}, batchSize = 500): AsyncIterable<MemoryRecord> {
+  async *recordsInCreationOrder(filter: RecordFilter = {}, batchSize = 500): AsyncIterable<MemoryRecord> {
     const state = this.requireState();
     const where: string[] = [];
     const params: (number | string)[] = [];
-    const columns: [keyof CatalogFilter, string][] = [
-      ["appId", "app_id"],
-      ["projectId", "project_id"],
-      ["ownerType", "owner_type"],
-      ["ownerId", "owner_id"],
-      ["agentId", "agent_id"],
-      ["kind", "kind"],
-    ];
-    for (const [key, column] of columns) {
+    for (const [key, column] of RECORD_FILTER_COLUMNS) {
       const value = filter[key];
       if (value === undefined) continue;
       where.push(`${column} = ?`);

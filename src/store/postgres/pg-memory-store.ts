@@ -14,7 +14,7 @@ import type {
 } from "../../spec/memory-store.js";
 import type { RecordFilter } from "../../spec/backend.js";
 import type { HistoryEntry, MemoryRecord, Scope, SearchFilter } from "../../spec/types.js";
-import { assertMemoryId, ownerKey, validateChange } from "../ids.js";
+import { RECORD_FILTER_COLUMNS, assertMemoryId, ownerKey, validateChange } from "../ids.js";
 import type { PostgresDatabase } from "./pg-database.js";
 import { SqlParams, whereSql } from "./pg-filters.js";
 import { JSONB_COLUMNS, type MemoryRow, RECORD_COLUMNS, SELECT_RECORD, recordValues, rowScope, rowToRecord } from "./pg-rows.js";
@@ -266,17 +266,9 @@ export class PostgresMemoryStore implements MemoryStore {
    * embedded store sorts), read a page at a time by keyset: for export and copy.
    */
   async *recordsInCreationOrder(filter: RecordFilter = {}, batchSize = 500): AsyncIterable<MemoryRecord> {
-    const columns: [keyof RecordFilter, string][] = [
-      ["appId", "app_id"],
-      ["projectId", "project_id"],
-      ["ownerType", "owner_type"],
-      ["ownerId", "owner_id"],
-      ["agentId", "agent_id"],
-      ["kind", "kind"],
-    ];
     const where: string[] = [];
     const params: unknown[] = [];
-    for (const [key, column] of columns) {
+    for (const [key, column] of RECORD_FILTER_COLUMNS) {
       const value = filter[key];
       if (value === undefined) continue;
       params.push(value);
