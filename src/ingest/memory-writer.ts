@@ -187,10 +187,14 @@ export class MemoryWriter {
     this.wake();
   }
 
-  /** Waits until the window since the last index write has passed (or something ends it early). */
-  private async nextWindow(): Promise<void> {
+  /**
+   * Waits until the window since the last index write has passed (or something ends it early),
+   * and marks the write about to start; true when it waited.
+   */
+  private async nextWindow(): Promise<boolean> {
     const wait = this.lastIndexWrite + this.indexWriteIntervalMs - Date.now();
-    if (wait > 0 && this.waitingForIdle === 0 && !this.closing) {
+    const waits = wait > 0 && this.waitingForIdle === 0 && !this.closing;
+    if (waits) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
         this.endWindow = () => {
@@ -201,6 +205,7 @@ export class MemoryWriter {
       this.endWindow = undefined;
     }
     this.lastIndexWrite = Date.now();
+    return waits;
   }
 
   private wake(): void {
@@ -213,9 +218,10 @@ export class MemoryWriter {
   private async replayOwed(windowed = false): Promise<number> {
     let replayed = 0;
     for (;;) {
-      if (windowed) await this.nextWindow();
-      const jobs = await this.store.pendingIndexJobs(REPLAY_BATCH);
+      let jobs = await this.store.pendingIndexJobs(REPLAY_BATCH);
       if (jobs.length === 0) return replayed;
+      // Writes that arrived during the wait join this batch.
+      if (windowed && (await this.nextWindow())) jobs = await this.store.pendingIndexJobs(REPLAY_BATCH);
       await this.replayBatch(jobs);
       replayed += jobs.length;
       this.wake();
