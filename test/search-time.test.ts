@@ -74,6 +74,16 @@ describe("time-aware search over HTTP", () => {
     for (const [i, message] of messages.entries()) {
       expect((await postJson(api("add"), { session_id: `s${i}`, messages: [message], sync: true })).status).toBe(200);
     }
+    // The index takes writes in group-commit windows; until it holds every memory, the owed ones
+    // are scored from the store (close to the index's BM25, not equal). Both searches below must
+    // see the same index, so wait until /metrics says it has caught up.
+    const gauge = (metrics: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN);
+    for (const deadline = Date.now() + 30_000; ; ) {
+      const metrics = await (await fetch(`${serve.url}/metrics`)).text();
+      if (gauge(metrics, "omnimem_index_documents") === gauge(metrics, "omnimem_memories")) break;
+      if (Date.now() > deadline) throw new Error(`the index did not catch up:\n${metrics}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }, 120_000);
   afterAll(async () => {
     await serve?.stop();
@@ -82,8 +92,8 @@ describe("time-aware search over HTTP", () => {
 
   it("takes now in the search body (epoch ms or ISO 8601) and refuses another shape with 422", async () => {
     const search = (now: unknown) => postJson(api("search"), { user_id: "alice", query: QUERY, now });
-    // The server's index is not settled (rows added one by one score a little differently in
-    // BM25), so compare each hike's score under the two nows rather than the order.
+    // Rows added one by one score a little differently in BM25 than a settled table would, so
+    // compare each hike's score under the two nows rather than the order.
     const scoreOf = (response: Awaited<ReturnType<typeof search>>, place: string) =>
       (response.body.data.episodes as { episode: string; score: number }[]).find((episode) => episode.episode.includes(place))!.score;
     const late = await search(Date.UTC(2023, 4, 30, 12));
