@@ -88,7 +88,7 @@ export class Memory {
     this.embedderChoice = embedder === undefined ? localEmbedderChoice(this.config) : undefined;
     this.embedder = embedder ?? defaultEmbedder(this.config);
     const onIndexError = (error: unknown) => this.logger.error({ err: error }, "search index maintenance failed");
-    this.backend = backend ?? createBackend(this.config, { ...(index === undefined ? {} : { index }), onIndexError });
+    this.backend = backend ?? createBackend(this.config, { ...(index === undefined ? {} : { index }), onIndexError, logger: this.logger });
     this.llm = chatModel ?? (this.config.llm === undefined ? undefined : chatModelFrom(this.config.llm, this.logger));
     ({ engine: this.engine, writer: this.writer, formation: this.formation } = buildPipeline(this.config, this.backend, this.embedder, this.llm, this.logger, indexRetry));
     this.scopes = new OwnerScopes(this.config);

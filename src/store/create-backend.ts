@@ -1,6 +1,7 @@
 import type { MemoryConfig } from "../config/schema.js";
 import type { Backend } from "../spec/backend.js";
 import type { SearchIndex } from "../spec/search-index.js";
+import type { Logger } from "../log.js";
 import { EmbeddedBackend } from "./embedded/embedded-backend.js";
 import { PostgresMemoryBackend } from "./postgres/postgres-memory-backend.js";
 
@@ -8,6 +9,7 @@ export interface CreateBackendOptions {
   /** Another search index for the embedded backend (tests inject failing ones). */
   index?: SearchIndex;
   onIndexError?: (error: unknown) => void;
+  logger?: Logger;
 }
 
 /**

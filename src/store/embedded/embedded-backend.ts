@@ -2,6 +2,7 @@ import type { Backend, BackendDescription, MarkdownTruth, RecordFilter } from ".
 import type { SearchIndex } from "../../spec/search-index.js";
 import type { MemoryRecord, Scope, SearchFilter } from "../../spec/types.js";
 import { InProcessSessionLocks } from "../../util/in-process-session-locks.js";
+import type { Logger } from "../../log.js";
 import { EmbeddedStore } from "./embedded-store.js";
 import { indexDirectory } from "./index-identity.js";
 import { LanceIndex } from "./lance-index.js";
@@ -19,6 +20,8 @@ export interface EmbeddedBackendOptions {
   annEf?: number;
   /** Called when LanceDB's background maintenance fails (it is retried later). */
   onIndexError?: (error: unknown) => void;
+  /** Where the store warns about background work that fell back to a slower path. */
+  logger?: Logger;
 }
 
 /**
@@ -37,7 +40,7 @@ export class EmbeddedBackend implements Backend {
   readonly parseCache: SqliteParseCache;
 
   constructor(options: EmbeddedBackendOptions) {
-    this.store = new EmbeddedStore({ root: options.root });
+    this.store = new EmbeddedStore({ root: options.root, ...(options.logger === undefined ? {} : { logger: options.logger }) });
     this.index =
       options.index ??
       new LanceIndex({

@@ -25,6 +25,8 @@ import { readFileIfExists, removeFileIfExists, writeFileAtomic } from "./atomic-
 import { appendToLog } from "./log-append.js";
 import { appendEntries, listEntryIds, logFilePath, parseLog, removeEntries, replaceEntry } from "./markdown-log.js";
 import { RootLock } from "./root-lock.js";
+import { WalCheckpointer } from "./wal-checkpointer.js";
+import type { Logger } from "../../log.js";
 import { type CatalogRow, StateDb, rowScope, rowToRecord } from "./state-db.js";
 
 export interface EmbeddedStoreOptions {
@@ -37,6 +39,8 @@ export interface EmbeddedStoreOptions {
    * synchronous=FULL and an fsync per markdown append).
    */
   syncIntervalMs?: number;
+  /** Where the store warns about background work that fell back to a slower path. */
+  logger?: Logger;
 }
 
 const DEFAULT_SYNC_INTERVAL_MS = 1000;
@@ -66,10 +70,13 @@ export class EmbeddedStore implements MemoryStore {
   private unsynced = new Set<string>();
   private syncTimer: NodeJS.Timeout | undefined;
   private syncRunning: Promise<void> | undefined;
+  private checkpointer: WalCheckpointer | undefined;
+  private readonly logger: Logger | undefined;
 
   constructor(options: EmbeddedStoreOptions) {
     this.root = options.root;
     this.syncIntervalMs = options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
+    this.logger = options.logger;
     this.indexDirectory = join(options.root, ".index");
     this.lock = new RootLock(join(this.indexDirectory, "lock"));
   }
@@ -93,6 +100,7 @@ export class EmbeddedStore implements MemoryStore {
       this.lock.release();
       throw new InternalError(`cannot open ${join(this.indexDirectory, "state.db")}: ${(error as Error).message}`, { cause: error });
     }
+    this.checkpointer = WalCheckpointer.start(this.state.db, this.state.path, this.logger);
   }
 
   async close(): Promise<void> {
@@ -100,6 +108,8 @@ export class EmbeddedStore implements MemoryStore {
     this.syncTimer = undefined;
     await this.syncRunning;
     await this.sync().catch(() => undefined);
+    await this.checkpointer?.close();
+    this.checkpointer = undefined;
     this.state?.close();
     this.state = undefined;
     this.lock.release();
