@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from "file-type";
 import type { SniffedFormat } from "../spec/parser.js";
 import type { PartType } from "../spec/types.js";
 import { classifyCfb, hasCfbSignature } from "./cfb.js";
@@ -71,6 +70,8 @@ async function evidenceOf(bytes: Uint8Array): Promise<Evidence> {
     const format = classifyZip(bytes);
     if (format !== undefined) return { kind: "format", format };
   }
+  // file-type is imported with the first file it has to name, not at startup.
+  const { fileTypeFromBuffer } = await import("file-type");
   const detected = await fileTypeFromBuffer(bytes);
   if (detected !== undefined) {
     const family = CONTAINER_FAMILIES[detected.ext];

@@ -6,7 +6,9 @@
  * out as mojibake. So the message is read once to learn its code page (PR_MESSAGE_CODEPAGE,
  * else PR_INTERNET_CPID, else the one its locale implies) and read again with that encoding.
  */
-import msgReaderModule, { type FieldsData } from "@kenjiuno/msgreader";
+import { createRequire } from "node:module";
+import type msgReaderModule from "@kenjiuno/msgreader";
+import type { FieldsData } from "@kenjiuno/msgreader";
 import iconv from "iconv-lite";
 
 import { readCfbDirectory } from "../../content/cfb.js";
@@ -23,10 +25,21 @@ import {
 
 type MsgReaderClass = typeof msgReaderModule.default;
 
-// A CommonJS package compiled from TypeScript: under Node's ESM loader the default import is
-// `module.exports`, whose `default` is the class; bundlers may already unwrap it.
-const MsgReader: MsgReaderClass =
-  (msgReaderModule as unknown as { default?: MsgReaderClass }).default ?? (msgReaderModule as unknown as MsgReaderClass);
+const requireModule = createRequire(import.meta.url);
+let msgReaderClass: MsgReaderClass | undefined;
+
+/**
+ * The reader class, loaded with the first .msg file rather than at startup (decodeMsg is
+ * synchronous, so it is required, not imported). A CommonJS package compiled from TypeScript:
+ * `module.exports.default` is the class; some builds export the class itself.
+ */
+function msgReader(): MsgReaderClass {
+  if (msgReaderClass === undefined) {
+    const loaded = requireModule("@kenjiuno/msgreader") as { default?: MsgReaderClass };
+    msgReaderClass = loaded.default ?? (loaded as unknown as MsgReaderClass);
+  }
+  return msgReaderClass;
+}
 
 /** An attachment's bytes as the reader hands them out. */
 export type MsgAttachmentLoader = (attachment: FieldsData) => { fileName: string; content: Uint8Array };
@@ -76,6 +89,7 @@ function openMsg(buffer: ArrayBuffer, ansiEncoding: string | undefined): { reade
   let reader: InstanceType<MsgReaderClass>;
   let fields: FieldsData;
   try {
+    const MsgReader = msgReader();
     reader = new MsgReader(buffer);
     if (ansiEncoding !== undefined) reader.parserConfig = { ansiEncoding };
     fields = reader.getFileData();

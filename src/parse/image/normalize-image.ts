@@ -5,7 +5,7 @@
  * InvalidImageError, not an out-of-memory crash); SVG is sanitised and rasterised at a size we
  * choose; BMP, which sharp cannot read, goes through our own reader.
  */
-import sharp, { type Sharp } from "sharp";
+import type { default as SharpFactory, Sharp } from "sharp";
 
 import { InvalidImageError, isOmnimemError, UnsupportedFormatError } from "../../spec/errors.js";
 import { decodeBmp, isBmp } from "./bmp-decoder.js";
@@ -28,6 +28,11 @@ export interface NormalizedImage {
 }
 
 export const DEFAULT_MAX_DIMENSION = 2048;
+
+/** sharp (libvips, about 30 MB of memory once loaded) is imported with the first image, not at startup. */
+async function loadSharp(): Promise<typeof SharpFactory> {
+  return (await import("sharp")).default;
+}
 
 /** SVGs smaller than this (longest side at 72 dpi) are rasterised larger, so icons and small text stay legible. */
 const SVG_MIN_RENDER_SIDE = 1024;
@@ -58,6 +63,7 @@ export async function normalizeImage(bytes: Uint8Array, options: NormalizeImageO
 }
 
 async function openImage(bytes: Uint8Array, format: string, maxPixels: number, maxDimension: number): Promise<Sharp> {
+  const sharp = await loadSharp();
   if (format === "bmp" || isBmp(bytes)) {
     const bitmap = decodeBmp(bytes, maxPixels);
     return sharp(bitmap.data, { raw: { width: bitmap.width, height: bitmap.height, channels: 4 }, limitInputPixels: maxPixels });
@@ -75,6 +81,7 @@ async function openImage(bytes: Uint8Array, format: string, maxPixels: number, m
 /** The density that renders the SVG with its longest side near `maxDimension` (down) or SVG_MIN_RENDER_SIDE (up). */
 async function svgDensity(svg: Buffer, maxDimension: number): Promise<number> {
   // Reading the size parses the document but renders nothing, whatever size it declares.
+  const sharp = await loadSharp();
   const metadata = await sharp(svg, { limitInputPixels: false, unlimited: false }).metadata();
   const longest = Math.max(metadata.width ?? 0, metadata.height ?? 0);
   if (longest <= 0) return 72;

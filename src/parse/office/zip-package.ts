@@ -3,7 +3,7 @@
  * guard against zip bombs: the central directory's declared sizes are checked before anything
  * is inflated. Plus the few XML helpers the hand-written extractors share.
  */
-import JSZip from "jszip";
+import type JSZip from "jszip";
 
 import { FileSizeError, UnsupportedFormatError } from "../../spec/errors.js";
 
@@ -76,7 +76,9 @@ export function checkZipExpansion(bytes: Uint8Array, what: string, limits: ZipLi
 export async function openZipPackage(bytes: Uint8Array, what: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<JSZip> {
   checkZipExpansion(bytes, what, limits);
   try {
-    return await JSZip.loadAsync(bytes);
+    // jszip is imported with the first office file, not at startup.
+    const { default: zip } = await import("jszip");
+    return await zip.loadAsync(bytes);
   } catch (error) {
     throw new UnsupportedFormatError(`The ${what} file is not a readable zip package`, { cause: error });
   }

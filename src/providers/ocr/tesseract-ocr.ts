@@ -16,7 +16,7 @@ import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
 
-import { createScheduler, createWorker, OEM, type Page, type Scheduler, type Worker } from "tesseract.js";
+import type { Page, Scheduler, Worker } from "tesseract.js";
 
 import { CapabilityUnavailableError, InternalError, InvalidImageError } from "../../spec/errors.js";
 import type { OcrEngine } from "../../spec/parser.js";
@@ -166,11 +166,13 @@ export class TesseractOcr implements OcrEngine {
     // tesseract.js never settles createWorker when a language fails to load (it hands the error
     // to errorHandler and waits forever), so missing files are found here first.
     const gzip = await this.checkLanguageFiles(langPath);
-    const scheduler = createScheduler();
+    // tesseract.js is imported with the first OCR job, not at startup.
+    const tesseract = await import("tesseract.js");
+    const scheduler = tesseract.createScheduler();
     const workers: Worker[] = [];
     try {
       const created = await Promise.all(
-        Array.from({ length: this.workerCount }, () => startWorker([...this.languages], langPath, gzip)),
+        Array.from({ length: this.workerCount }, () => startWorker(tesseract, [...this.languages], langPath, gzip)),
       );
       for (const worker of created) {
         guardWorkerThread(worker);
@@ -266,7 +268,7 @@ function tidyLines(text: string): string {
 }
 
 /** One worker, or a rejection when its start fails or stalls (tesseract.js reports some start failures only to errorHandler). */
-function startWorker(languages: string[], langPath: string, gzip: boolean): Promise<Worker> {
+function startWorker(tesseract: typeof import("tesseract.js"), languages: string[], langPath: string, gzip: boolean): Promise<Worker> {
   return new Promise<Worker>((resolve, reject) => {
     let settled = false;
     const settle = (action: () => void): void => {
@@ -276,7 +278,7 @@ function startWorker(languages: string[], langPath: string, gzip: boolean): Prom
       action();
     };
     const timer = setTimeout(() => settle(() => reject(new Error(`worker did not start within ${WORKER_START_TIMEOUT_MS} ms`))), WORKER_START_TIMEOUT_MS);
-    createWorker(languages, OEM.LSTM_ONLY, {
+    tesseract.createWorker(languages, tesseract.OEM.LSTM_ONLY, {
       langPath,
       cacheMethod: "none",
       gzip,

@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import { CapabilityUnavailableError, InternalError, ValidationError, isOmnimemError } from "../../spec/errors.js";
 import { applyMigrations, type MigrationReport } from "./migrations.js";
 
@@ -27,6 +27,11 @@ export type Queryable = Pick<pg.PoolClient, "query">;
  * `close`: the pool opens (and migrates) with the first and ends with the last, so Memory can
  * keep opening and closing its parts one by one.
  */
+/** node-postgres is imported when a PostgreSQL backend connects: an embedded process never loads it. */
+async function loadPg(): Promise<typeof pg> {
+  return (await import("pg")).default;
+}
+
 export class PostgresDatabase {
   readonly schema: string;
   private pool: pg.Pool | undefined;
@@ -124,7 +129,8 @@ export class PostgresDatabase {
    * and is held on one connection, which must never be one the locked work needs from the pool.
    */
   async dedicatedClient(): Promise<pg.Client> {
-    const client = new pg.Client(this.connectionConfig());
+    const { Client } = await loadPg();
+    const client = new Client(this.connectionConfig());
     client.on("error", () => undefined);
     try {
       await client.connect();
@@ -143,7 +149,8 @@ export class PostgresDatabase {
   }
 
   private async connect(): Promise<void> {
-    const pool = new pg.Pool({ ...this.connectionConfig(), max: this.options.poolSize ?? 10 });
+    const { Pool } = await loadPg();
+    const pool = new Pool({ ...this.connectionConfig(), max: this.options.poolSize ?? 10 });
     // An idle connection the server dropped emits here; without a listener it would crash the process.
     pool.on("error", () => undefined);
     this.pool = pool;
