@@ -319,12 +319,13 @@ export function renderReport(run: SpeedRun): string {
     "- Mem0 `add` with infer: one embedding of the conversation and a vector search for related memories, one LLM call (additive extraction, " +
       "JSON mode), one batched embedding of the extracted memories, inserts into the vector and history stores, entity extraction with an embedding " +
       "request for the entities and entity-store updates, and the conversation saved to the history database.",
-    "- omnimem `add(…, { infer: false })`: one embedding request per 128 texts; the owner's markdown log of that day (the truth) read, appended to and " +
-      "replaced atomically (temp file, fsync, rename), then the SQLite catalog, history and outbox (WAL, synchronous=FULL), then the LanceDB index " +
-      "(vector + BM25), all in the same call. The markdown step grows with the memories the owner already has on that day: `--days 1` (everything on " +
-      "one day) shows that worst case.",
+    "- omnimem `add(…, { infer: false })`: one embedding request per 128 texts; the entries appended to the owner's markdown log of that day " +
+      "(the truth; a new day's file is created, an edited one rewritten); the SQLite catalog, history and index outbox in one transaction (WAL, " +
+      "synchronous=NORMAL: a commit survives the process being killed; markdown and WAL are fsynced once a second; WAL checkpoints run on a worker " +
+      "thread). The call returns then: the LanceDB write (vector + BM25) follows in the background, one write for everything owed at most every 3 s " +
+      "(group commit), and a search meanwhile finds the owed memories from the store.",
     "- omnimem `search`: vector = one query embedding, a LanceDB vector query under the owner's prefilter (exact below 50k rows in scope, HNSW above), " +
-      "catalog hydration; hybrid = the same plus a BM25 query, fused by weighted RRF. HNSW is approximate: at 100k memories in one owner's scope " +
+      "catalog hydration; hybrid = the same plus a BM25 query, fused by weighted RRF (score fusion with the local word-vector embedder). HNSW is approximate: at 100k memories in one owner's scope " +
       "vector search's \"source in top 10\" falls well below the exact scan's (hybrid gets it back through the keyword list); bench/reports/search-latency.md " +
       "measures the graph and `search.ann_ef` settings that trade latency for that recall.",
     "- omnimem `add` with infer (flush): one extraction call (episode + facts), one reconciliation call when the owner already has facts, " +
