@@ -9,6 +9,7 @@
  *   options: --systems mem0,omnimem,omnimem-local --queries 200 --single-adds 500 --users 1
  *            --days 365 (the memories' timestamps span this many days; 1 = all on one day) --dims 256 --infer-adds 20 --search-budget-s 180 --timeout-min 60 --no-infer
  *            --report PATH (markdown; the JSON goes next to it)
+ *            --malloc-arena-max N (MALLOC_ARENA_MAX for every child, both systems: glibc's malloc arenas)
  *
  * The fake server runs here, once; each (system, N) runs in a child process of its own
  * (bench/speed/child-runner.ts), one after another, so peak memory is per system.
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     "timeout-min": { type: "string" },
     "no-infer": { type: "boolean", default: false },
     report: { type: "string" },
+    "malloc-arena-max": { type: "string" },
   },
 });
 
@@ -55,6 +57,7 @@ const options = {
   inferAdds: values["no-infer"] ? 0 : Number(values["infer-adds"] ?? (quick ? 5 : 20)),
   searchBudgetSeconds: Number(values["search-budget-s"] ?? (quick ? 20 : 180)),
   timeoutMinutes: Number(values["timeout-min"] ?? (quick ? 5 : 60)),
+  ...(values["malloc-arena-max"] === undefined ? {} : { mallocArenaMax: Number(values["malloc-arena-max"]) }),
 };
 const reportPath = values.report ?? join(import.meta.dirname, "reports", quick ? "speed-quick.md" : "speed.md");
 const jsonPath = reportPath.replace(/\.md$/, "") + ".json";
@@ -82,6 +85,7 @@ const childEnv: NodeJS.ProcessEnv = {
   MEM0_TELEMETRY: "false",
   OPENAI_BASE_URL: server.baseURL,
   OPENAI_API_KEY: "sk-fake",
+  ...(options.mallocArenaMax === undefined ? {} : { MALLOC_ARENA_MAX: String(options.mallocArenaMax) }),
 };
 
 let running: ChildProcess | undefined;

@@ -36,6 +36,8 @@ export interface SpeedRun {
     inferAdds: number;
     searchBudgetSeconds: number;
     timeoutMinutes: number;
+    /** MALLOC_ARENA_MAX given to every child (both systems); unset: glibc's default. */
+    mallocArenaMax?: number;
   };
   mem0Version?: string;
   /** Mem0's optional peer packages found installed (name -> version). */
@@ -273,7 +275,10 @@ export function renderReport(run: SpeedRun): string {
       `Embeddings: the server's deterministic bag-of-words vectors (one pseudo-random direction per word, summed, normalised), ${o.dimensions} dimensions, ` +
       "asked for explicitly by both systems (Mem0 `embeddingDims` and vector store `dimension`; omnimem `embedding.dimensions`).",
     "- Each system at each N runs in a child process of its own (bench/speed/child-runner.ts), one after another, so peak RSS " +
-      "(`process.resourceUsage().maxRSS`) is that system's alone; the fake server's counters are read between phases over IPC.",
+      "(`process.resourceUsage().maxRSS`) is that system's alone; the fake server's counters are read between phases over IPC." +
+      (o.mallocArenaMax === undefined
+        ? " Children run with glibc's default malloc arenas (`MALLOC_ARENA_MAX` unset)."
+        : ` Every child, both systems, runs with \`MALLOC_ARENA_MAX=${o.mallocArenaMax}\` (glibc keeps freed memory in fewer per-thread arenas; README, "Memory use").`),
     `- Texts: bench/synthetic-text.ts \`makeCorpus(N, 42)\` (8–19 word statements, Zipf vocabulary); ${o.users} owner${o.users === 1 ? "" : "s"} ` +
       `(${o.users === 1 ? "every memory in one user's scope, so a search covers all N" : "memories spread round-robin"}). ` +
       `The memories arrive in time order over ${o.days} day${o.days === 1 ? "" : "s"} (omnimem gets each message's timestamp and keeps one markdown log ` +
