@@ -116,8 +116,9 @@ export class SearchEngine {
     const lists = await Promise.all(windows.length === 0 ? both(pool) : [...both(pool), ...both({ ...pool, filter: withinWindows(request.filter, windows) })]);
     const weights = [1, vectorWeight, timeWeight, timeWeight * vectorWeight].slice(0, lists.length);
     if (this.options.fusion === "rrf") return reciprocalRankFusion(lists, this.options.rrfK, weights);
-    // Restricted lists are scaled by their unrestricted list's best and floor, so a hit scores alike in both.
-    const best = [lists[0]![0]?.score ?? 0, lists[1]![0]?.score ?? 0];
+    // Restricted lists are scaled like their unrestricted list, so a hit scores alike in both.
+    // Keyword: by the best BM25 score. Vector: from the pool's last cosine to a perfect match.
+    const best = [lists[0]![0]?.score ?? 0, COSINE_CEILING];
     const floor = [0, poolFloor(lists[1]!)];
     return scoreFusion(lists.map((hits, i) => ({ hits, weight: weights[i]!, best: best[i % 2]!, floor: floor[i % 2]! })));
   }
@@ -163,6 +164,21 @@ export class SearchEngine {
 }
 
 /**
+ * The cosine that counts as full marks in score fusion's vector list: a perfect match, not the
+ * pool's best. Scaled to the pool's best (min-max), the vector side gave its first hit full
+ * marks however weak it was: a query whose best cosine is 0.34 (nothing in the memory means the
+ * same) spread its vector weight over the pool as widely as one whose best is 0.75 (a close
+ * paraphrase), and reordered clear keyword hits by noise. Against the cosine's own maximum the
+ * vector side pushes as far as its evidence is strong: a pool's vector shares are only high when
+ * its cosines rise well above the pool's last. (Bruch et al.'s "theoretical" bound, used on the
+ * upper end, where the cosine has one; the lower end stays the pool's last, see poolFloor.)
+ * Measured with the vector weight at 0.5 (bench/reports/retrieval.md): LoCoMo dev3 hybrid
+ * recall@10 0.783 -> 0.784, multi-hop @10 0.394 -> 0.415 and temporal @25 0.944 -> 0.956, no longer
+ * below keyword; LongMemEval-S dev60 unchanged at session recall_all@5 0.96, turn recall_all@10 0.90.
+ */
+export const COSINE_CEILING = 1;
+
+/**
  * What counts as no similarity at all in score fusion's vector list: the cosine of the last hit
  * of the pool. Cosines between averaged word vectors sit in a narrow band far above 0 (any two
  * English texts share much of their direction), so dividing by the best cosine alone gives the
@@ -170,7 +186,8 @@ export class SearchEngine {
  * holds and decides nothing. Scaled from the pool's last to its best (min-max, one of the
  * normalisations Bruch et al. analyse), a text the vectors rank high gets a share well above one
  * they barely kept. Measured: LongMemEval-S dev60 hybrid session recall_all@5 0.94 -> 0.96,
- * LoCoMo dev3 recall@10 0.775 -> 0.782 (bench/reports/retrieval.md). BM25 scores keep 0 as
+ * LoCoMo dev3 recall@10 0.775 -> 0.782 (bench/reports/retrieval.md; then scaled to the best
+ * cosine, see COSINE_CEILING). BM25 scores keep 0 as
  * their floor: a text that shares no word with the query scores 0, and the scale is already wide.
  */
 export function poolFloor(hits: readonly IndexHit[]): number {
