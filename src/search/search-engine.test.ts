@@ -10,7 +10,11 @@ const scope: Scope = { appId: "app", projectId: "project", ownerType: "user", ow
 function engineOver(keyword: IndexHit[], vector: IndexHit[], vectorWeight: number): SearchEngine {
   const ids = [...new Set([...keyword, ...vector].map((hit) => hit.id))];
   const record = (id: string): MemoryRecord => ({ id, kind: "episode", scope, text: id, timestamp: 0, createdAt: 0, updatedAt: 0, metadata: {}, hash: id });
-  const index = { keyword: async () => keyword, vector: async () => vector } as unknown as SearchIndex;
+  // Like a real index, each ranking is cut at the depth asked for.
+  const index = {
+    keyword: async (_text: string, query: { limit: number }) => keyword.slice(0, query.limit),
+    vector: async (_vector: Float32Array, query: { limit: number }) => vector.slice(0, query.limit),
+  } as unknown as SearchIndex;
   const store = {
     getMany: async (wanted: readonly string[]) => wanted.map(record),
     count: async () => ids.length,
@@ -38,5 +42,14 @@ describe("hybrid search with score fusion", () => {
     const vector = [{ id: "c", score: 0.34 }, { id: "x", score: 0.3 }, { id: "a", score: 0.2 }, { id: "y", score: 0.15 }];
     const hits = await engineOver(keyword, vector, 0.5).search({ query: "q", scope, method: "hybrid", limit: 10 });
     expect(hits.map((hit) => hit.record.id).slice(0, 3)).toEqual(["a", "b", "c"]);
+  });
+
+  it("ranks the same whatever the limit: the first 10 for limit 10 are the first 10 for limit 50", async () => {
+    // 150 hits in each ranking, keyword scores falling, cosines in a narrow band in another order.
+    const keyword = Array.from({ length: 150 }, (_, i) => ({ id: `m${String(i).padStart(3, "0")}`, score: 20 / (1 + i / 10) }));
+    const vector = Array.from({ length: 150 }, (_, i) => ({ id: `m${String((i * 37) % 150).padStart(3, "0")}`, score: 0.7 - i * 0.003 }));
+    const engine = engineOver(keyword, vector, 0.5);
+    const ids = async (limit: number) => (await engine.search({ query: "q", scope, method: "hybrid", limit })).map((hit) => hit.record.id);
+    expect(await ids(10)).toEqual((await ids(50)).slice(0, 10));
   });
 });
