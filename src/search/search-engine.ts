@@ -99,7 +99,8 @@ export class SearchEngine {
   }
 
   /**
-   * Keyword and vector rankings fused by weighted reciprocal rank. When the query names dates,
+   * Keyword and vector rankings fused (weighted reciprocal rank or normalised scores, `fusion`),
+   * each taken to the candidate pool's depth. When the query names dates,
    * the same two rankings restricted to those dates join the fusion (weighted `timeWeight`), so
    * what matches and happened then rises, and what matches at other times still ranks.
    */
@@ -172,7 +173,7 @@ export class SearchEngine {
  * the limit, at least 20) ranked differently for limit 10 than for limit 50: the default search
  * (limit 10) scored against a 20-deep pool that the benchmark (limit 25 and 50) never measured.
  * Offline over the dev samples' rankings (both lists fused as here, depth 20 to 200): from 100
- * down, hybrid held LongMemEval-S dev60 session recall_all@5 0.96 and LoCoMo dev3 recall@10
+ * up, hybrid held LongMemEval-S dev60 session recall_all@5 0.96 and LoCoMo dev3 recall@10
  * 0.788-0.790 (depth 50, what LoCoMo's limit 25 gave: 0.784; depth 20-50: session recall_all@5
  * 0.92). With an ANN index the vector search already explores ef = 100 candidates.
  */
@@ -216,8 +217,8 @@ export const COSINE_CEILING = 1;
  * holds and decides nothing. Scaled from the pool's last to its best (min-max, one of the
  * normalisations Bruch et al. analyse), a text the vectors rank high gets a share well above one
  * they barely kept. Measured: LongMemEval-S dev60 hybrid session recall_all@5 0.94 -> 0.96,
- * LoCoMo dev3 recall@10 0.775 -> 0.782 (bench/reports/retrieval.md; then scaled to the best
- * cosine, see COSINE_CEILING). BM25 scores keep 0 as
+ * LoCoMo dev3 recall@10 0.775 -> 0.782 (bench/reports/retrieval.md; the upper end has since
+ * become a perfect match, see COSINE_CEILING). BM25 scores keep 0 as
  * their floor: a text that shares no word with the query scores 0, and the scale is already wide.
  */
 export function poolFloor(hits: readonly IndexHit[]): number {
