@@ -8,6 +8,7 @@ import { PUBLISHED } from "./published.js";
 import { LOCOMO_KS, LONGMEMEVAL_KS, type LongMemEvalResult, type LocomoResult, type RetrievalRun } from "./results.js";
 import { categoryName } from "./run-locomo.js";
 import { groupedBarChartSvg } from "./svg-chart.js";
+import { CANDIDATE_POOL } from "../../src/search/search-engine.js";
 
 export interface ChartFiles {
   longmemeval?: string;
@@ -96,7 +97,7 @@ function setupParagraph(run: RetrievalRun): string {
     setup === undefined
       ? "hybrid = weighted reciprocal-rank fusion"
       : (setup.search.fusion === "score"
-          ? `hybrid = score fusion (\`search.fusion = "score"\`: BM25 scores divided by the best BM25 score, cosines scaled from the pool's last to its best, summed with the vector side weighted ${setup.search.vectorWeight} against keyword's 1, \`search.vector_weight\`)`
+          ? `hybrid = score fusion over each ranking's top ${CANDIDATE_POOL} whatever the limit (\`search.fusion = "score"\`: BM25 scores divided by the best BM25 score, cosines scaled from the pool's last to a perfect match (1), summed with the vector side weighted ${setup.search.vectorWeight} against keyword's 1, \`search.vector_weight\`)`
           : `hybrid = reciprocal-rank fusion (k = ${setup.search.rrfK}) with the vector ranking weighted ${setup.search.vectorWeight} against keyword's 1 (\`search.vector_weight\`)`) +
         (setup.search.timeWeight > 0
           ? ` and, when the question names dates, the two rankings restricted to them weighted ${setup.search.timeWeight} (\`search.time_weight\`; each question's own date is the search's \`now\`)`

@@ -298,7 +298,8 @@ export const memoryConfigSchema = z
           .meta({
             description:
               "Weight of the vector ranking in hybrid fusion (the keyword ranking weighs 1). Unset: 1 with an embedding model, " +
-              "0.25 with the local embedder, whose vectors mostly repeat the keyword signal (bench/reports/retrieval.md).",
+              "0.25 with the hashed local embedder, whose vectors mostly repeat the keyword signal, 0.5 with the word-vector embedder " +
+                "(bench/reports/retrieval.md).",
             examples: [0.25],
           }),
         fusion: z

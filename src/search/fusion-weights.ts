@@ -12,11 +12,15 @@
  *   Re-measured once cosines were scaled from the pool's last (search-engine.ts, poolFloor),
  *   with WordNet hypernyms in the vectors: 0.2 and 0.3 gave LongMemEval-S dev60 the same recall
  *   (session ndcg_any@5 0.919 at 0.2, 0.928 at 0.25 and 0.3) and LoCoMo dev3 recall@10 0.784 and
- *   0.785 against 0.783, within a question: 0.25 kept.
+ *   0.785 against 0.783, within a question: 0.25 kept. Once cosines were scaled to a perfect
+ *   match instead of the pool's best (search-engine.ts, COSINE_CEILING), a vector share is
+ *   smaller unless the cosine is high, and the weight was measured again: 0.5 (LongMemEval-S
+ *   dev60 session recall_all@5 0.96, LoCoMo dev3 recall@10 0.784); 0.25 fell to session
+ *   recall_all@5 0.94 and LoCoMo 0.780, and 0.4 to 0.6 moved nothing by more than a question.
  * - an embedding model (endpoint or custom instance): 1, as measured before.
  */
 export const HASHED_WEIGHT = 0.25;
-export const WORD_VECTORS_WEIGHT = 0.25;
+export const WORD_VECTORS_WEIGHT = 0.5;
 
 export function defaultVectorWeight(localEmbedder: string | undefined): number {
   if (localEmbedder === "hashed") return HASHED_WEIGHT;

@@ -64,7 +64,9 @@ export class SearchEngine {
     if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > 1000) {
       throw new ValidationError("limit must be an integer in 1..1000", { details: { path: "limit" } });
     }
-    const hits = await this.rank(request);
+    // Fusion returns up to two pools' worth of ids (CANDIDATE_POOL each); records are read for
+    // the best of them only: reading one costs about 10 µs, 1.3 ms for a whole fused list.
+    const hits = (await this.rank(request)).slice(0, hydrationDepth(request.limit));
     const records = await this.options.store.getMany(hits.map((hit) => hit.id));
     const byId = new Map(records.map((record) => [record.id, record]));
     const scored: ScoredRecord[] = [];
@@ -97,14 +99,14 @@ export class SearchEngine {
   }
 
   /**
-   * Keyword and vector rankings fused by weighted reciprocal rank. When the query names dates,
+   * Keyword and vector rankings fused (weighted reciprocal rank or normalised scores, `fusion`),
+   * each taken to the candidate pool's depth. When the query names dates,
    * the same two rankings restricted to those dates join the fusion (weighted `timeWeight`), so
    * what matches and happened then rises, and what matches at other times still ranks.
    */
   private async hybrid(request: SearchRequest): Promise<IndexHit[]> {
     const { index, store, vectorWeight, timeWeight } = this.options;
-    // A deeper pool than the limit lets fusion promote items that rank well in both lists.
-    const pool = { scope: request.scope, filter: request.filter, limit: Math.max(request.limit * 2, 20) };
+    const pool = { scope: request.scope, filter: request.filter, limit: candidatePool(request.limit) };
     const windows = timeWeight > 0 ? queryTimeWindows(request.query, request.now ?? Date.now()) : [];
     if (index.hasVectors === false) {
       // An index without vectors (keyword-only PostgreSQL): hybrid is keyword, time-aware as ever.
@@ -116,8 +118,9 @@ export class SearchEngine {
     const lists = await Promise.all(windows.length === 0 ? both(pool) : [...both(pool), ...both({ ...pool, filter: withinWindows(request.filter, windows) })]);
     const weights = [1, vectorWeight, timeWeight, timeWeight * vectorWeight].slice(0, lists.length);
     if (this.options.fusion === "rrf") return reciprocalRankFusion(lists, this.options.rrfK, weights);
-    // Restricted lists are scaled by their unrestricted list's best and floor, so a hit scores alike in both.
-    const best = [lists[0]![0]?.score ?? 0, lists[1]![0]?.score ?? 0];
+    // Restricted lists are scaled like their unrestricted list, so a hit scores alike in both.
+    // Keyword: by the best BM25 score. Vector: from the pool's last cosine to a perfect match.
+    const best = [lists[0]![0]?.score ?? 0, COSINE_CEILING];
     const floor = [0, poolFloor(lists[1]!)];
     return scoreFusion(lists.map((hits, i) => ({ hits, weight: weights[i]!, best: best[i % 2]!, floor: floor[i % 2]! })));
   }
@@ -163,6 +166,50 @@ export class SearchEngine {
 }
 
 /**
+ * How many hits hybrid takes from each ranking before fusing them: a fixed depth, whatever the
+ * limit asked for (unless it asks for more). A pool deeper than the limit lets fusion promote
+ * items that rank well in both lists; and the depth is part of the scoring, since score fusion
+ * counts cosines from the pool's last one (poolFloor). A pool that grew with the limit (twice
+ * the limit, at least 20) ranked differently for limit 10 than for limit 50: the default search
+ * (limit 10) scored against a 20-deep pool that the benchmark (limit 25 and 50) never measured.
+ * Offline over the dev samples' rankings (both lists fused as here, depth 20 to 200): from 100
+ * up, hybrid held LongMemEval-S dev60 session recall_all@5 0.96 and LoCoMo dev3 recall@10
+ * 0.788-0.790 (depth 50, what LoCoMo's limit 25 gave: 0.784; depth 20-50: session recall_all@5
+ * 0.92). With an ANN index the vector search already explores ef = 100 candidates.
+ */
+export const CANDIDATE_POOL = 100;
+
+export function candidatePool(limit: number): number {
+  return Math.max(limit, CANDIDATE_POOL);
+}
+
+/**
+ * How many of the fused hits search reads records for: twice the limit, at least 40 (what
+ * hybrid read with its earlier pool of twice the limit, at least 20, from each list). The rest
+ * are cut, not read: they are there for fusion to rank the top, and one of them could only
+ * matter as a fact lending a small score to its episode (episode-lift.ts) or by replacing a
+ * hit from another scope, which the index never returns.
+ */
+export function hydrationDepth(limit: number): number {
+  return Math.max(limit * 2, 40);
+}
+
+/**
+ * The cosine that counts as full marks in score fusion's vector list: a perfect match, not the
+ * pool's best. Scaled to the pool's best (min-max), the vector side gave its first hit full
+ * marks however weak it was: a query whose best cosine is 0.34 (nothing in the memory means the
+ * same) spread its vector weight over the pool as widely as one whose best is 0.75 (a close
+ * paraphrase), and reordered clear keyword hits by noise. Against the cosine's own maximum the
+ * vector side pushes as far as its evidence is strong: a pool's vector shares are only high when
+ * its cosines rise well above the pool's last. (Bruch et al.'s "theoretical" bound, used on the
+ * upper end, where the cosine has one; the lower end stays the pool's last, see poolFloor.)
+ * Measured with the vector weight at 0.5 (bench/reports/retrieval.md): LoCoMo dev3 hybrid
+ * recall@10 0.783 -> 0.784, multi-hop @10 0.394 -> 0.415 and temporal @25 0.944 -> 0.956, no longer
+ * below keyword; LongMemEval-S dev60 unchanged at session recall_all@5 0.96, turn recall_all@10 0.90.
+ */
+export const COSINE_CEILING = 1;
+
+/**
  * What counts as no similarity at all in score fusion's vector list: the cosine of the last hit
  * of the pool. Cosines between averaged word vectors sit in a narrow band far above 0 (any two
  * English texts share much of their direction), so dividing by the best cosine alone gives the
@@ -170,7 +217,8 @@ export class SearchEngine {
  * holds and decides nothing. Scaled from the pool's last to its best (min-max, one of the
  * normalisations Bruch et al. analyse), a text the vectors rank high gets a share well above one
  * they barely kept. Measured: LongMemEval-S dev60 hybrid session recall_all@5 0.94 -> 0.96,
- * LoCoMo dev3 recall@10 0.775 -> 0.782 (bench/reports/retrieval.md). BM25 scores keep 0 as
+ * LoCoMo dev3 recall@10 0.775 -> 0.782 (bench/reports/retrieval.md; the upper end has since
+ * become a perfect match, see COSINE_CEILING). BM25 scores keep 0 as
  * their floor: a text that shares no word with the query scores 0, and the scale is already wide.
  */
 export function poolFloor(hits: readonly IndexHit[]): number {
