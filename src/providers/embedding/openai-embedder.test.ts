@@ -164,6 +164,16 @@ describe("OpenAICompatibleEmbedder", () => {
     expect(server.requestsTo("/embeddings")).toHaveLength(2);
   });
 
+  it("refuses a response whose embedding is not all numbers, without retrying", async () => {
+    // NaN is sent as null in JSON.
+    server.embeddings.setVectorFor("broken", [Number.NaN, 1]);
+    const error = await rejection(embedder({ dimensions: 2 }).embed(["broken"]));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).isRetryable).toBe(false);
+    expect((error as ProviderError).message).toMatch(/invalid response/i);
+    expect(server.requestsTo("/embeddings")).toHaveLength(1);
+  });
+
   it("reports an unreachable endpoint as retryable", async () => {
     const gone = await startFakeOpenAI();
     const baseURL = gone.baseURL;
