@@ -6,7 +6,6 @@ import type { Logger } from "../../log.js";
 import { EmbeddedStore } from "./embedded-store.js";
 import { indexDirectory } from "./index-identity.js";
 import { LanceIndex } from "./lance-index.js";
-import { pendingIndexRecords } from "./pending-records.js";
 import { SqliteParseCache } from "./sqlite-parse-cache.js";
 import { SqliteSessionBuffer } from "./sqlite-session-buffer.js";
 
@@ -68,7 +67,7 @@ export class EmbeddedBackend implements Backend {
   }
 
   async pendingRecords(scope: Scope, filter: SearchFilter | undefined, limit: number): Promise<MemoryRecord[]> {
-    return pendingIndexRecords(this.store.stateDb, scope, filter, limit);
+    return this.store.owedRecords(scope, filter, limit);
   }
 
   async openWarnings(): Promise<string[]> {

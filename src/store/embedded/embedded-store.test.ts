@@ -50,6 +50,47 @@ describe("EmbeddedStore specifics", () => {
   });
 });
 
+describe("EmbeddedStore owed records (what search merges in before the index has them)", () => {
+  const alice = { appId: "default", projectId: "default", ownerType: "user" as const, ownerId: "alice" };
+  const bob = { ...alice, ownerId: "bob" };
+
+  it("lists an owner's owed memories by id, until every job for them is complete, and again after a reopen", async () => {
+    const root = await makeTempRoot();
+    let store = new EmbeddedStore({ root });
+    await store.open();
+    try {
+      const first = makeRecord(alice, "first", { createdAt: 1 });
+      const second = makeRecord(alice, "second", { createdAt: 2 });
+      const bobs = makeRecord(bob, "bob's");
+      const written = await store.apply([{ op: "add", record: first }, { op: "add", record: second }, { op: "add", record: bobs }]);
+      // Written again before the index took it: owed until both jobs are done.
+      const again = await store.apply([{ op: "update", record: { ...first, text: "first, edited", updatedAt: 5 } }]);
+      const ids = () => store.owedRecords(alice, undefined, 10).map((record) => record.id);
+      expect(ids()).toEqual([second.id, first.id]);
+      expect(store.owedRecords(alice, undefined, 10)[1]?.text).toBe("first, edited");
+      expect(store.owedRecords(bob, undefined, 10).map((record) => record.id)).toEqual([bobs.id]);
+      expect(store.owedRecords(alice, undefined, 1).map((record) => record.id)).toEqual([second.id]);
+      expect(store.owedRecords(alice, { createdAt: { lt: 2 } }, 10).map((record) => record.id)).toEqual([first.id]);
+
+      await store.completeIndexJobs([written.jobs[0]!.seq, written.jobs[1]!.seq]);
+      expect(ids()).toEqual([first.id]);
+      // The outbox is the truth: a reopen finds the same owed jobs.
+      await store.close();
+      store = new EmbeddedStore({ root });
+      await store.open();
+      expect(ids()).toEqual([first.id]);
+      await store.completeIndexJobs(again.jobs.map((job) => job.seq));
+      expect(ids()).toEqual([]);
+      // A deleted memory is not owed (its delete job is not an upsert), and nothing is listed for it.
+      await store.apply([{ op: "delete", id: bobs.id }]);
+      expect(store.owedRecords(bob, undefined, 10)).toEqual([]);
+    } finally {
+      await store.close();
+      await removeTempRoot(root);
+    }
+  });
+});
+
 describe("EmbeddedStore list paging", () => {
   it("walks an index for every sort (no sort of all the owner's rows) and skips in SQLite", async () => {
     const root = await makeTempRoot();

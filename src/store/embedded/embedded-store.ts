@@ -26,6 +26,8 @@ import { appendToLog } from "./log-append.js";
 import { appendEntries, listEntryIds, logFilePath, parseLog, removeEntries, replaceEntry } from "./markdown-log.js";
 import { RootLock } from "./root-lock.js";
 import { WalCheckpointer } from "./wal-checkpointer.js";
+import { OwedUpserts } from "./owed-upserts.js";
+import { pendingIndexRecords } from "./pending-records.js";
 import type { Logger } from "../../log.js";
 import { type CatalogRow, StateDb, rowScope, rowToRecord } from "./state-db.js";
 
@@ -71,6 +73,8 @@ export class EmbeddedStore implements MemoryStore {
   private syncTimer: NodeJS.Timeout | undefined;
   private syncRunning: Promise<void> | undefined;
   private checkpointer: WalCheckpointer | undefined;
+  /** The outbox's upsert jobs by owner, for search (see OwedUpserts). */
+  private readonly owed = new OwedUpserts();
   private readonly logger: Logger | undefined;
 
   constructor(options: EmbeddedStoreOptions) {
@@ -101,6 +105,14 @@ export class EmbeddedStore implements MemoryStore {
       throw new InternalError(`cannot open ${join(this.indexDirectory, "state.db")}: ${(error as Error).message}`, { cause: error });
     }
     this.checkpointer = WalCheckpointer.start(this.state.db, this.state.path, this.logger);
+    this.owed.clear();
+    for (const job of this.state.owedJobs()) {
+      const owner =
+        job.owner_id === null
+          ? undefined
+          : ownerKey({ appId: job.app_id!, projectId: job.project_id!, ownerType: job.owner_type as Scope["ownerType"], ownerId: job.owner_id });
+      this.owed.add({ seq: job.seq, memoryId: job.memory_id, op: job.op }, owner);
+    }
   }
 
   async close(): Promise<void> {
@@ -190,8 +202,10 @@ export class EmbeddedStore implements MemoryStore {
         }
         return { jobs, history };
       });
-      // Only once committed: a rolled-back transaction must not move the counts.
+      // Only once committed: a rolled-back transaction must not move the counts or owe anything.
       for (const [scope, delta] of deltas) this.adjustCount(scope, delta);
+      // One job per change, in order.
+      changes.forEach((change, i) => this.owed.add(applied.jobs[i]!, change.op === "delete" ? undefined : ownerKey(change.record.scope)));
       return applied;
     });
   }
@@ -263,12 +277,18 @@ export class EmbeddedStore implements MemoryStore {
     return this.requireState().history(id, owner);
   }
 
+  /** This owner's records whose index upsert is owed, matching the scope and filter, newest first. */
+  owedRecords(scope: Scope, filter: SearchFilter | undefined, limit: number): MemoryRecord[] {
+    return pendingIndexRecords(this.requireState(), this.owed.idsOf(ownerKey(scope)), scope, filter, limit);
+  }
+
   async pendingIndexJobs(limit: number): Promise<IndexJob[]> {
     return this.requireState().pendingJobs(limit);
   }
 
   async completeIndexJobs(seqs: readonly number[]): Promise<void> {
     this.requireState().completeJobs(seqs);
+    this.owed.complete(seqs);
   }
 
   async *scan(batchSize: number): AsyncIterable<MemoryRecord[]> {
@@ -324,6 +344,7 @@ export class EmbeddedStore implements MemoryStore {
       parsed.push({ file, records: parseLog(content, file).entries });
     }
     this.scopeCounts.clear();
+    this.owed.clear();
     return state.transaction(() => {
       state.db.exec("DELETE FROM catalog; DELETE FROM outbox; DELETE FROM log_files;");
       let records = 0;
@@ -344,6 +365,7 @@ export class EmbeddedStore implements MemoryStore {
       await removeFileIfExists(join(this.root, file));
       await this.removeEmptyParents(dirname(join(this.root, file)));
     }
+    this.owed.clear();
     state.db.exec("DELETE FROM catalog; DELETE FROM history; DELETE FROM outbox; DELETE FROM session_buffer; DELETE FROM session_status; DELETE FROM processed_messages; DELETE FROM log_files;");
     this.scopeCounts.clear();
   }

@@ -5,6 +5,8 @@ import { metadataPairs } from "./sql-filter.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
 
 const SCHEMA_VERSION = 1;
+/** Statements kept by `recentStatement`. */
+const RECENT_STATEMENTS = 256;
 
 /** The owner of a history row's memory (NULL in rows of memories deleted before these columns existed). */
 const HISTORY_OWNER_COLUMNS = ["app_id", "project_id", "owner_type", "owner_id", "agent_id", "run_id"] as const;
@@ -308,6 +310,14 @@ export class StateDb {
     return (this.statement("SELECT count(*) AS n FROM outbox").get() as { n: number }).n;
   }
 
+  /** Every owed job with its memory's owner (null columns when the memory is gone), for OwedUpserts at open. */
+  owedJobs(): { seq: number; memory_id: string; op: IndexJob["op"]; app_id: string | null; project_id: string | null; owner_type: string | null; owner_id: string | null }[] {
+    return this.statement(
+      `SELECT o.seq, o.memory_id, o.op, c.app_id, c.project_id, c.owner_type, c.owner_id
+       FROM outbox o LEFT JOIN catalog c ON c.id = o.memory_id ORDER BY o.seq`,
+    ).all() as ReturnType<StateDb["owedJobs"]>;
+  }
+
   completeJobs(seqs: readonly number[]): void {
     const remove = this.statement("DELETE FROM outbox WHERE seq = ?");
     this.transaction(() => {
@@ -316,6 +326,28 @@ export class StateDb {
   }
 
   private readonly statements = new Map<string, Database.Statement>();
+  /** Statements whose text carries values (an owner, a filter): the most recently used are kept. */
+  private readonly recentStatements = new Map<string, Database.Statement>();
+
+  /**
+   * Like `statement`, for SQL texts of which there are many (one per owner or filter): at most
+   * RECENT_STATEMENTS are kept, the least recently used dropped first.
+   */
+  recentStatement(sql: string): Database.Statement {
+    let statement = this.recentStatements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      if (this.recentStatements.size >= RECENT_STATEMENTS) {
+        const oldest = this.recentStatements.keys().next().value;
+        if (oldest !== undefined) this.recentStatements.delete(oldest);
+      }
+    } else {
+      // A Map iterates in insertion order: re-inserting makes it the most recent.
+      this.recentStatements.delete(sql);
+    }
+    this.recentStatements.set(sql, statement);
+    return statement;
+  }
 
   /** Prepared once per SQL text: preparing is most of the cost of a small query. */
   statement(sql: string): Database.Statement {

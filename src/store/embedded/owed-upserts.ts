@@ -1,0 +1,56 @@
+import type { IndexJob } from "../../spec/memory-store.js";
+
+/**
+ * Which memories of each owner the search index still owes an upsert: an in-process copy of the
+ * outbox's upsert jobs, by owner, so that a search finds its owner's owed memories by id.
+ *
+ * Search asks on every keyword and vector query. Asked of SQLite, "this owner's catalog rows
+ * whose id is in the outbox" walked every catalog row of the owner (the owner index, newest
+ * first, checking each against the outbox): a few rows for a small owner, every row of a
+ * 100k-memory owner on each query while anything at all was owed. With the group-commit window
+ * something nearly always is. Only one process writes a root (the root lock), so this copy,
+ * loaded from the outbox at open and kept with every change to it, is exact.
+ */
+export class OwedUpserts {
+  /** owner key -> memory id -> upsert jobs owed for it (an id may be written twice before the index catches up). */
+  private readonly byOwner = new Map<string, Map<string, number>>();
+  /** Every owed job: its memory and, for an upsert, its owner. */
+  private readonly jobs = new Map<number, { memoryId: string; owner: string | undefined }>();
+
+  /** A job the store committed; `owner` is the memory's owner key for an upsert, undefined for a delete. */
+  add(job: IndexJob, owner: string | undefined): void {
+    const tracked = job.op === "upsert" ? owner : undefined;
+    this.jobs.set(job.seq, { memoryId: job.memoryId, owner: tracked });
+    if (tracked === undefined) return;
+    let ids = this.byOwner.get(tracked);
+    if (ids === undefined) this.byOwner.set(tracked, (ids = new Map()));
+    ids.set(job.memoryId, (ids.get(job.memoryId) ?? 0) + 1);
+  }
+
+  /** Jobs the index has taken. */
+  complete(seqs: readonly number[]): void {
+    for (const seq of seqs) {
+      const job = this.jobs.get(seq);
+      if (job === undefined) continue;
+      this.jobs.delete(seq);
+      if (job.owner === undefined) continue;
+      const ids = this.byOwner.get(job.owner);
+      const left = (ids?.get(job.memoryId) ?? 0) - 1;
+      if (left > 0) ids!.set(job.memoryId, left);
+      else ids?.delete(job.memoryId);
+      if (ids?.size === 0) this.byOwner.delete(job.owner);
+    }
+  }
+
+  /** The outbox was emptied (reindex, reset). */
+  clear(): void {
+    this.byOwner.clear();
+    this.jobs.clear();
+  }
+
+  /** The ids of `owner`'s memories with an upsert owed. */
+  idsOf(owner: string): string[] {
+    const ids = this.byOwner.get(owner);
+    return ids === undefined ? [] : [...ids.keys()];
+  }
+}
