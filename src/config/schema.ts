@@ -325,7 +325,10 @@ export const memoryConfigSchema = z
           .int()
           .min(256)
           .default(50_000)
-          .describe("Past this many indexed memories an ANN (HNSW) vector index is built."),
+          .describe(
+            "Past this many indexed memories an ANN (HNSW) vector index is built, once one owner has 5,000 or more " +
+              "(a smaller owner is scanned exactly, and the graph would go unused).",
+          ),
         annEf: z
           .number()
           .int()

@@ -51,6 +51,28 @@ describe("LanceIndex", () => {
     expect(keyword.map((hit) => hit.id)).toEqual([docs[5]!.record.id]);
   });
 
+  it("builds the ANN graph only once some owner is big enough for a query to use it, also after a reopen", async () => {
+    const options = { directory: join(root, "lance"), annMinRows: 600, annMinScopeRows: 400, maintainEveryRows: 1_000_000 };
+    index = new LanceIndex(options);
+    await index.open(identity);
+    // 700 rows over 7 owners of 100: past annMinRows, but every owner is scanned exactly.
+    for (let owner = 0; owner < 7; owner++) {
+      await index.insert(documents({ ...alice, ownerId: `owner${owner}` }, Array.from({ length: 100 }, (_, i) => `note ${i} of owner ${owner}`)));
+    }
+    await index.maintain();
+    expect(index.hasAnnIndex).toBe(false);
+    // A new process counts the owners from the table.
+    await index.close();
+    index = new LanceIndex(options);
+    await index.open(identity);
+    await index.maintain();
+    expect(index.hasAnnIndex).toBe(false);
+    // owner0 grows to 400 rows: now a query of theirs would use the graph.
+    await index.insert(documents({ ...alice, ownerId: "owner0" }, Array.from({ length: 300 }, (_, i) => `later note ${i}`)));
+    await index.maintain();
+    expect(index.hasAnnIndex).toBe(true);
+  });
+
   it("records the embedding identity and refuses another", async () => {
     index = new LanceIndex({ directory: join(root, "lance") });
     await index.open(identity);

@@ -70,6 +70,11 @@ export class LanceIndex implements SearchIndex {
   private hasVectorIndex = false;
   /** Rows the ANN index was last trained on; it is retrained when the table has doubled since. */
   private annTrainedRows = 0;
+  /**
+   * Rows per owner (scope_key): counted from the table the first time maintenance asks, then
+   * kept by inserts (updates add no rows; deletes are not subtracted, so it can only overstate).
+   */
+  private scopeRows: Map<string, number> | undefined;
   /** Writes go through one chain: concurrent merge-inserts and deletes of the same rows would conflict. */
   private writeChain: Promise<unknown> = Promise.resolve();
   private rowsSinceMaintenance = 0;
@@ -132,6 +137,12 @@ export class LanceIndex implements SearchIndex {
     if (documents.length === 0) return Promise.resolve();
     return this.write(async (table) => {
       await table.add(await this.toRows(table, documents));
+      if (this.scopeRows !== undefined) {
+        for (const { record } of documents) {
+          const key = scopeKey(record.scope);
+          this.scopeRows.set(key, (this.scopeRows.get(key) ?? 0) + 1);
+        }
+      }
       await this.afterWrite(table, documents.length);
     });
   }
@@ -202,6 +213,7 @@ export class LanceIndex implements SearchIndex {
       this.table?.close();
       this.table = undefined;
       this.lastTurns.clear();
+      this.scopeRows = new Map();
       if ((await connection.tableNames()).includes(TABLE)) await connection.dropTable(TABLE);
       await this.createTable(identity);
     }, false);
@@ -235,7 +247,12 @@ export class LanceIndex implements SearchIndex {
       if (!indexed.has("session_id")) await table.createIndex("session_id", { config: Index.btree() });
       // Rows added after training land in delta segments that every query must also search;
       // retraining when the table has doubled keeps that bounded at amortised linear cost.
-      if (rows >= this.options.annMinRows && (!this.hasVectorIndex || rows >= 2 * this.annTrainedRows)) {
+      // Only worth it when some owner is big enough for a query to use the graph: an owner below
+      // annMinScopeRows is scanned exactly. Many small owners (an import of 400 owners of 500
+      // memories) then skip builds of the whole table's graph at 50k, 100k, 200k... rows, each
+      // of which took both cores for tens of seconds beside the writes.
+      const annDue = rows >= this.options.annMinRows && (!this.hasVectorIndex || rows >= 2 * this.annTrainedRows);
+      if (annDue && (await this.largestScopeRows(table)) >= this.options.annMinScopeRows) {
         await table.createIndex("vector", {
           config: Index.hnswSq({ distanceType: "cosine", numPartitions: Math.max(1, Math.round(rows / 1_000_000)) }),
           replace: true,
@@ -248,6 +265,24 @@ export class LanceIndex implements SearchIndex {
     } catch (error) {
       throw new InternalError(`search index maintenance failed: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /** The row count of the biggest owner in the table (see `scopeRows`). */
+  private async largestScopeRows(table: lancedb.Table): Promise<number> {
+    if (this.scopeRows === undefined) {
+      // Rows inserted while this reads are not counted: at most one write's worth, and counted
+      // from the next insert of that owner on.
+      const counts = new Map<string, number>();
+      const keys = (await table.query().select(["scope_key"]).toArrow()).getChild("scope_key");
+      for (let i = 0; i < (keys?.length ?? 0); i++) {
+        const key = String(keys!.get(i));
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      this.scopeRows = counts;
+    }
+    let largest = 0;
+    for (const count of this.scopeRows.values()) largest = Math.max(largest, count);
+    return largest;
   }
 
   /** Resolves when background maintenance started by writes has finished (for benchmarks and tests). */
@@ -263,6 +298,7 @@ export class LanceIndex implements SearchIndex {
     this.hasFullTextIndex = false;
     this.hasVectorIndex = false;
     this.annTrainedRows = 0;
+    this.scopeRows = new Map();
     await writeFile(
       join(this.options.directory, IDENTITY_FILE),
       JSON.stringify({ ...identity, layout: LAYOUT, createdAt: new Date().toISOString() }),
