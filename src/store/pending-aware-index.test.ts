@@ -47,6 +47,17 @@ describe("PendingAwareIndex", () => {
       async () => 50,
     );
 
+  it("reads the store once for a keyword and a vector query asked together, and afresh for the next", async () => {
+    let reads = 0;
+    const index = new PendingAwareIndex(fixedIndex([], []), async () => (reads++, pending), embedder, new PendingVectors(), async () => 50);
+    const vector = Float32Array.from([1, 0, 0, 0]);
+    await Promise.all([index.keyword("cat", { scope, limit: 5 }), index.vector(vector, { scope, limit: 5, scopeSize: 50 })]);
+    expect(reads).toBe(1);
+    // Another filter is another read; a later query reads again (nothing is kept once a read settles).
+    await Promise.all([index.keyword("cat", { scope, limit: 5 }), index.keyword("cat", { scope, limit: 5, filter: { role: "user" } })]);
+    expect(reads).toBe(3);
+  });
+
   it("keyword: scores pending records by BM25, replaces the index's stale hit for them, skips stop-word-only matches", async () => {
     const hits = await make().keyword("the cat", { scope, limit: 10 });
     // p1 scored on its current text, not the index's 9; p2 shares only "the" (a stop word).

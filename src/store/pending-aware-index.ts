@@ -57,6 +57,9 @@ export class PendingVectors {
  * index will give once it holds the record, not equal.
  */
 export class PendingAwareIndex implements SearchIndex {
+  /** Reads of pending records under way, by scope and filter (see pendingFor). */
+  private readonly reading = new Map<string, Promise<MemoryRecord[]>>();
+
   constructor(
     private readonly inner: SearchIndex,
     private readonly pending: PendingRecordSource,
@@ -122,8 +125,21 @@ export class PendingAwareIndex implements SearchIndex {
     return merge(hits, scored, pending, query.limit);
   }
 
+  /**
+   * The pending records of the query's owner and filter. Hybrid search asks for keyword and
+   * vector hits at once with the same scope and filter: the two share one read of the store
+   * (the read is dropped as soon as it settles, so no later query sees an old answer).
+   */
   private pendingFor(query: IndexQuery): Promise<MemoryRecord[]> {
-    return this.pending(query.scope, query.filter, MAX_PENDING_PER_QUERY);
+    const key = JSON.stringify([query.scope, query.filter ?? null]);
+    let read = this.reading.get(key);
+    if (read === undefined) {
+      read = this.pending(query.scope, query.filter, MAX_PENDING_PER_QUERY);
+      this.reading.set(key, read);
+      const forget = () => this.reading.delete(key);
+      read.then(forget, forget);
+    }
+    return read;
   }
 
   private async vectorsOf(records: readonly MemoryRecord[]): Promise<Float32Array[]> {
