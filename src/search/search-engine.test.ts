@@ -53,3 +53,28 @@ describe("hybrid search with score fusion", () => {
     expect(await ids(10)).toEqual((await ids(50)).slice(0, 10));
   });
 });
+
+describe("hybrid candidate pool", () => {
+  /** An engine whose index records the depth each ranking is asked for. */
+  function recordingEngine(fusion: "rrf" | "score") {
+    const asked: number[] = [];
+    const index = {
+      keyword: async (_text: string, query: { limit: number }) => (asked.push(query.limit), [{ id: "a", score: 1 }]),
+      vector: async (_vector: Float32Array, query: { limit: number }) => (asked.push(query.limit), [{ id: "a", score: 0.5 }]),
+    } as unknown as SearchIndex;
+    const record = (id: string): MemoryRecord => ({ id, kind: "episode", scope, text: id, timestamp: 0, createdAt: 0, updatedAt: 0, metadata: {}, hash: id });
+    const store = { getMany: async (ids: readonly string[]) => ids.map(record), count: async () => 1 } as unknown as MemoryStore;
+    const embedder: Embedder = { model: "fake", dimensions: 2, ready: async () => undefined, embed: async (texts) => texts.map(() => Float32Array.from([1, 0])) };
+    return { asked, engine: new SearchEngine({ index, store, embedder, rrfK: 60, vectorWeight: 1, timeWeight: 0, fusion }) };
+  }
+
+  it("takes 100 from each ranking for score fusion and twice the limit (at least 20) for reciprocal-rank fusion", async () => {
+    const score = recordingEngine("score");
+    await score.engine.search({ query: "q", scope, method: "hybrid", limit: 10 });
+    expect(score.asked).toEqual([100, 100]);
+    const rrf = recordingEngine("rrf");
+    await rrf.engine.search({ query: "q", scope, method: "hybrid", limit: 5 });
+    await rrf.engine.search({ query: "q", scope, method: "hybrid", limit: 30 });
+    expect(rrf.asked).toEqual([20, 20, 60, 60]);
+  });
+});

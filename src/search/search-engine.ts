@@ -106,7 +106,7 @@ export class SearchEngine {
    */
   private async hybrid(request: SearchRequest): Promise<IndexHit[]> {
     const { index, store, vectorWeight, timeWeight } = this.options;
-    const pool = { scope: request.scope, filter: request.filter, limit: candidatePool(request.limit) };
+    const pool = { scope: request.scope, filter: request.filter, limit: candidatePool(request.limit, this.options.fusion) };
     const windows = timeWeight > 0 ? queryTimeWindows(request.query, request.now ?? Date.now()) : [];
     if (index.hasVectors === false) {
       // An index without vectors (keyword-only PostgreSQL): hybrid is keyword, time-aware as ever.
@@ -179,8 +179,16 @@ export class SearchEngine {
  */
 export const CANDIDATE_POOL = 100;
 
-export function candidatePool(limit: number): number {
-  return Math.max(limit, CANDIDATE_POOL);
+/**
+ * Reciprocal-rank fusion (an embedding model, or the hashed embedder) keeps the pool it was
+ * measured with: twice the limit, at least 20. Its scores do not depend on the pool's depth,
+ * and a deeper pool made it worse where the vector ranking is approximate: with an embedding
+ * endpoint and the HNSW graph at 100k memories (bench/reports/speed.md), "source in top 10" for
+ * hybrid fell from 100% to 94% with the 100-deep pool, as memories ranked moderately in both
+ * lists passed the keyword ranking's first hit.
+ */
+export function candidatePool(limit: number, fusion: "rrf" | "score" = "score"): number {
+  return fusion === "rrf" ? Math.max(limit * 2, 20) : Math.max(limit, CANDIDATE_POOL);
 }
 
 /**
