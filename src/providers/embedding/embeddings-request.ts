@@ -15,6 +15,7 @@
  */
 import { request } from "undici";
 import { APICallError, JSONParseError } from "ai";
+import { openAIErrorMessage } from "../openai-error.js";
 
 export interface EmbeddingsRequest {
   /** The endpoint's base URL, e.g. `https://api.openai.com/v1`. */
@@ -59,7 +60,7 @@ export async function requestEmbeddings(options: EmbeddingsRequest): Promise<num
   const statusCode = response.statusCode;
   if (statusCode < 200 || statusCode >= 300) {
     throw new APICallError({
-      message: errorMessage(text) ?? `HTTP ${statusCode}`,
+      message: openAIErrorMessage(text) ?? `HTTP ${statusCode}`,
       url,
       requestBodyValues: body,
       statusCode,
@@ -123,18 +124,6 @@ function embeddingsOf(parsed: unknown): number[][] | undefined {
   return embeddings;
 }
 
-/** The `error.message` of an OpenAI-style error body, when there is one. */
-function errorMessage(text: string): string | undefined {
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    if (typeof parsed.error === "string") return parsed.error;
-    if (typeof parsed.error?.message === "string") return parsed.error.message;
-    if (typeof parsed.message === "string") return parsed.message;
-  } catch {
-    // Not JSON: the status says it.
-  }
-  return undefined;
-}
 
 function headerRecord(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const record: Record<string, string> = {};

@@ -10,6 +10,7 @@
  */
 import { APICallError } from "ai";
 
+import { openAIErrorMessage } from "../openai-error.js";
 import { ProviderError } from "../../spec/errors.js";
 import type { Transcriber } from "../../spec/parser.js";
 import {
@@ -107,7 +108,7 @@ export class OpenAICompatibleTranscriber implements Transcriber {
     const body = await response.text();
     if (!response.ok) {
       throw new APICallError({
-        message: errorMessage(body) ?? (response.statusText || `HTTP ${response.status}`),
+        message: openAIErrorMessage(body) ?? (response.statusText || `HTTP ${response.status}`),
         url: this.url,
         requestBodyValues,
         statusCode: response.status,
@@ -146,12 +147,3 @@ export class OpenAICompatibleTranscriber implements Transcriber {
 }
 
 /** The `error.message` of an OpenAI-style error body, when there is one. */
-function errorMessage(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } | string };
-    if (typeof parsed.error === "string") return parsed.error;
-    return typeof parsed.error?.message === "string" ? parsed.error.message : undefined;
-  } catch {
-    return undefined;
-  }
-}
