@@ -344,8 +344,7 @@ export class EmbeddedStore implements MemoryStore {
       parsed.push({ file, records: parseLog(content, file).entries });
     }
     this.scopeCounts.clear();
-    this.owed.clear();
-    return state.transaction(() => {
+    const rebuilt = state.transaction(() => {
       state.db.exec("DELETE FROM catalog; DELETE FROM outbox; DELETE FROM log_files;");
       let records = 0;
       for (const { file, records: entries } of parsed) {
@@ -356,6 +355,9 @@ export class EmbeddedStore implements MemoryStore {
       }
       return { records };
     });
+    // The outbox is empty now (once committed: a failed rebuild leaves it as it was).
+    this.owed.clear();
+    return rebuilt;
   }
 
   async reset(): Promise<void> {
@@ -365,8 +367,8 @@ export class EmbeddedStore implements MemoryStore {
       await removeFileIfExists(join(this.root, file));
       await this.removeEmptyParents(dirname(join(this.root, file)));
     }
-    this.owed.clear();
     state.db.exec("DELETE FROM catalog; DELETE FROM history; DELETE FROM outbox; DELETE FROM session_buffer; DELETE FROM session_status; DELETE FROM processed_messages; DELETE FROM log_files;");
+    this.owed.clear();
     this.scopeCounts.clear();
   }
 
