@@ -2,11 +2,11 @@
  * Embeddings from any endpoint that speaks the OpenAI embeddings API (OpenAI, OpenRouter,
  * Ollama, vLLM, LM Studio, ...) or from any AI SDK embedding model a library user passes in.
  *
- * Retries are ours, not the AI SDK's (see ../retry.ts): `embedMany` runs with `maxRetries: 0`
- * inside one backoff loop per batch.
+ * An endpoint is called with one direct request per batch (embeddings-request.ts); a model
+ * instance through the AI SDK's `embedMany`. Retries are ours, not the AI SDK's (see
+ * ../retry.ts): one backoff loop per batch around either, `embedMany` with `maxRetries: 0`.
  */
 import { embedMany, type EmbeddingModel } from "ai";
-import { requestEmbeddings } from "./embeddings-request.js";
 
 import type { Embedder } from "../../spec/embedder.js";
 import { InternalError, ProviderError } from "../../spec/errors.js";
@@ -21,6 +21,7 @@ import {
   endpointFailureReport,
   type EndpointOptions,
 } from "../retry.js";
+import { requestEmbeddings } from "./embeddings-request.js";
 
 /** Any AI SDK embedding model instance (the SDK's string model ids are not accepted here). */
 export type AISDKEmbeddingModel = Exclude<EmbeddingModel, string>;
@@ -156,7 +157,6 @@ export class OpenAICompatibleEmbedder implements Embedder {
     });
     return this.toVectors(raw, values.length);
   }
-
 
   private toVectors(raw: number[][], expectedCount: number): Float32Array[] {
     if (raw.length !== expectedCount) {
