@@ -36,6 +36,22 @@ describe("EmbeddedStore specifics", () => {
     }
   });
 
+  it("starts the WAL checkpoint worker with the first write, not at open (a reading process never starts it)", async () => {
+    const root = await makeTempRoot();
+    const store = new EmbeddedStore({ root });
+    await store.open();
+    try {
+      // SQLite's own checkpoints until then (1,000 pages); the worker's connection takes over after.
+      expect(store.stateDb.db.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+      const scope = { appId: "default", projectId: "default", ownerType: "user" as const, ownerId: "alice" };
+      await store.apply([{ op: "add", record: makeRecord(scope, "first write") }]);
+      expect(store.stateDb.db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    } finally {
+      await store.close();
+      await removeTempRoot(root);
+    }
+  });
+
   it("lets one process at a time own a root", async () => {
     const root = await makeTempRoot();
     const first = new EmbeddedStore({ root });

@@ -72,6 +72,7 @@ export class EmbeddedStore implements MemoryStore {
   private unsynced = new Set<string>();
   private syncTimer: NodeJS.Timeout | undefined;
   private syncRunning: Promise<void> | undefined;
+  /** WAL checkpoints off the main thread, from the first write on (until then SQLite's own). */
   private checkpointer: WalCheckpointer | undefined;
   /** The outbox's upsert jobs by owner, for search (see OwedUpserts). */
   private readonly owed = new OwedUpserts();
@@ -104,7 +105,6 @@ export class EmbeddedStore implements MemoryStore {
       this.lock.release();
       throw new InternalError(`cannot open ${join(this.indexDirectory, "state.db")}: ${(error as Error).message}`, { cause: error });
     }
-    this.checkpointer = WalCheckpointer.start(this.state.db, this.state.path, this.logger);
     this.owed.clear();
     for (const job of this.state.owedJobs()) {
       const owner =
@@ -202,6 +202,9 @@ export class EmbeddedStore implements MemoryStore {
         }
         return { jobs, history };
       });
+      // The first write starts the checkpoint worker: a process that only reads (a CLI search,
+      // `doctor`) never pays for a thread it would only start and stop (about 20 ms).
+      this.checkpointer ??= WalCheckpointer.start(state.db, state.path, this.logger);
       // Only once committed: a rolled-back transaction must not move the counts or owe anything.
       for (const [scope, delta] of deltas) this.adjustCount(scope, delta);
       // One job per change, in order.
