@@ -106,12 +106,8 @@ export class EmbeddedStore implements MemoryStore {
       throw new InternalError(`cannot open ${join(this.indexDirectory, "state.db")}: ${(error as Error).message}`, { cause: error });
     }
     this.owed.clear();
-    for (const job of this.state.owedJobs()) {
-      const owner =
-        job.owner_id === null
-          ? undefined
-          : ownerKey({ appId: job.app_id!, projectId: job.project_id!, ownerType: job.owner_type as Scope["ownerType"], ownerId: job.owner_id });
-      this.owed.add({ seq: job.seq, memoryId: job.memory_id, op: job.op }, owner);
+    for (const job of this.state.owedUpserts()) {
+      this.owed.add(job.seq, job.memory_id, ownerKey(rowScope(job)));
     }
   }
 
@@ -207,8 +203,10 @@ export class EmbeddedStore implements MemoryStore {
       this.checkpointer ??= WalCheckpointer.start(state.db, state.path, this.logger);
       // Only once committed: a rolled-back transaction must not move the counts or owe anything.
       for (const [scope, delta] of deltas) this.adjustCount(scope, delta);
-      // One job per change, in order.
-      changes.forEach((change, i) => this.owed.add(applied.jobs[i]!, change.op === "delete" ? undefined : ownerKey(change.record.scope)));
+      // One job per change, in order; search needs the upserts of records that exist.
+      changes.forEach((change, i) => {
+        if (change.op !== "delete") this.owed.add(applied.jobs[i]!.seq, change.record.id, ownerKey(change.record.scope));
+      });
       return applied;
     });
   }

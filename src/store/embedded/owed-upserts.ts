@@ -1,5 +1,3 @@
-import type { IndexJob } from "../../spec/memory-store.js";
-
 /**
  * Which memories of each owner the search index still owes an upsert: an in-process copy of the
  * outbox's upsert jobs, by owner, so that a search finds its owner's owed memories by id.
@@ -14,31 +12,28 @@ import type { IndexJob } from "../../spec/memory-store.js";
 export class OwedUpserts {
   /** owner key -> memory id -> upsert jobs owed for it (an id may be written twice before the index catches up). */
   private readonly byOwner = new Map<string, Map<string, number>>();
-  /** Every owed job: its memory and, for an upsert, its owner. */
-  private readonly jobs = new Map<number, { memoryId: string; owner: string | undefined }>();
+  /** The memory and owner of each owed upsert job, by job sequence number. */
+  private readonly jobs = new Map<number, { memoryId: string; owner: string }>();
 
-  /** A job the store committed; `owner` is the memory's owner key for an upsert, undefined for a delete. */
-  add(job: IndexJob, owner: string | undefined): void {
-    const tracked = job.op === "upsert" ? owner : undefined;
-    this.jobs.set(job.seq, { memoryId: job.memoryId, owner: tracked });
-    if (tracked === undefined) return;
-    let ids = this.byOwner.get(tracked);
-    if (ids === undefined) this.byOwner.set(tracked, (ids = new Map()));
-    ids.set(job.memoryId, (ids.get(job.memoryId) ?? 0) + 1);
+  /** An upsert job the store committed for a memory of `owner` (its owner key). */
+  add(seq: number, memoryId: string, owner: string): void {
+    this.jobs.set(seq, { memoryId, owner });
+    let ids = this.byOwner.get(owner);
+    if (ids === undefined) this.byOwner.set(owner, (ids = new Map()));
+    ids.set(memoryId, (ids.get(memoryId) ?? 0) + 1);
   }
 
-  /** Jobs the index has taken. */
+  /** Jobs the index has taken (delete jobs, never added here, are passed over). */
   complete(seqs: readonly number[]): void {
     for (const seq of seqs) {
       const job = this.jobs.get(seq);
       if (job === undefined) continue;
       this.jobs.delete(seq);
-      if (job.owner === undefined) continue;
-      const ids = this.byOwner.get(job.owner);
-      const left = (ids?.get(job.memoryId) ?? 0) - 1;
-      if (left > 0) ids!.set(job.memoryId, left);
-      else ids?.delete(job.memoryId);
-      if (ids?.size === 0) this.byOwner.delete(job.owner);
+      const ids = this.byOwner.get(job.owner)!;
+      const left = ids.get(job.memoryId)! - 1;
+      if (left > 0) ids.set(job.memoryId, left);
+      else ids.delete(job.memoryId);
+      if (ids.size === 0) this.byOwner.delete(job.owner);
     }
   }
 

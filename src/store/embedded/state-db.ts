@@ -310,12 +310,12 @@ export class StateDb {
     return (this.statement("SELECT count(*) AS n FROM outbox").get() as { n: number }).n;
   }
 
-  /** Every owed job with its memory's owner (null columns when the memory is gone), for OwedUpserts at open. */
-  owedJobs(): { seq: number; memory_id: string; op: IndexJob["op"]; app_id: string | null; project_id: string | null; owner_type: string | null; owner_id: string | null }[] {
+  /** The owed upserts of memories that exist, with their owners (for OwedUpserts at open). */
+  owedUpserts(): ({ seq: number; memory_id: string } & Pick<CatalogRow, "app_id" | "project_id" | "owner_type" | "owner_id">)[] {
     return this.statement(
-      `SELECT o.seq, o.memory_id, o.op, c.app_id, c.project_id, c.owner_type, c.owner_id
-       FROM outbox o LEFT JOIN catalog c ON c.id = o.memory_id ORDER BY o.seq`,
-    ).all() as ReturnType<StateDb["owedJobs"]>;
+      `SELECT o.seq, o.memory_id, c.app_id, c.project_id, c.owner_type, c.owner_id
+       FROM outbox o JOIN catalog c ON c.id = o.memory_id WHERE o.op = 'upsert' ORDER BY o.seq`,
+    ).all() as ReturnType<StateDb["owedUpserts"]>;
   }
 
   completeJobs(seqs: readonly number[]): void {
@@ -371,7 +371,7 @@ export function recordToRow(record: MemoryRecord, file: string): CatalogRow {
   };
 }
 
-export function rowScope(row: CatalogRow): Scope {
+export function rowScope(row: Pick<CatalogRow, "app_id" | "project_id" | "owner_type" | "owner_id">): Scope {
   return { appId: row.app_id, projectId: row.project_id, ownerType: row.owner_type as Scope["ownerType"], ownerId: row.owner_id };
 }
 
