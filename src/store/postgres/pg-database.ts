@@ -21,17 +21,17 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export type Queryable = Pick<pg.PoolClient, "query">;
 
+/** node-postgres is imported when a PostgreSQL backend connects: an embedded process never loads it. */
+async function loadPg(): Promise<typeof pg> {
+  return (await import("pg")).default;
+}
+
 /**
  * The pool and the schema, shared by the store, the index, the session buffer and the parse
  * cache of one backend. Each part calls `acquire` in its own `open` and `release` in its
  * `close`: the pool opens (and migrates) with the first and ends with the last, so Memory can
  * keep opening and closing its parts one by one.
  */
-/** node-postgres is imported when a PostgreSQL backend connects: an embedded process never loads it. */
-async function loadPg(): Promise<typeof pg> {
-  return (await import("pg")).default;
-}
-
 export class PostgresDatabase {
   readonly schema: string;
   private pool: pg.Pool | undefined;
