@@ -56,47 +56,27 @@ export async function requestEmbeddings(options: EmbeddingsRequest): Promise<num
     });
   }
   const text = await readBody(response.body, options.signal);
-  const responseHeaders = headerRecord(response.headers);
-  const statusCode = response.statusCode;
-  if (statusCode < 200 || statusCode >= 300) {
-    throw new APICallError({
-      message: openAIErrorMessage(text) ?? `HTTP ${statusCode}`,
+  // Every failure past this point carries the request and the whole response.
+  const failure = (message: string, extra: { cause?: unknown; isRetryable?: boolean } = {}) =>
+    new APICallError({
+      message,
       url,
       requestBodyValues: body,
-      statusCode,
-      responseHeaders,
+      statusCode: response.statusCode,
+      responseHeaders: headerRecord(response.headers),
       responseBody: text,
-      // The AI SDK's rule: timeouts, conflicts, rate limits and server errors are worth another try.
-      isRetryable: statusCode === 408 || statusCode === 409 || statusCode === 429 || statusCode >= 500,
+      ...extra,
     });
-  }
+  // Retryable or not by the AI SDK's own rule for the status (408, 409, 429, 5xx).
+  if (response.statusCode < 200 || response.statusCode >= 300) throw failure(openAIErrorMessage(text) ?? `HTTP ${response.statusCode}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (cause) {
-    throw new APICallError({
-      message: "Invalid JSON response",
-      url,
-      requestBodyValues: body,
-      statusCode,
-      responseHeaders,
-      responseBody: text,
-      cause: new JSONParseError({ text, cause }),
-      isRetryable: false,
-    });
+    throw failure("Invalid JSON response", { cause: new JSONParseError({ text, cause }), isRetryable: false });
   }
   const embeddings = embeddingsOf(parsed);
-  if (embeddings === undefined) {
-    throw new APICallError({
-      message: "Invalid response: expected { data: [{ embedding: number[] }] }",
-      url,
-      requestBodyValues: body,
-      statusCode,
-      responseHeaders,
-      responseBody: text,
-      isRetryable: false,
-    });
-  }
+  if (embeddings === undefined) throw failure("Invalid response: expected { data: [{ embedding: number[] }] }", { isRetryable: false });
   return embeddings;
 }
 
