@@ -34,11 +34,11 @@ describe("WalCheckpointer", () => {
     const db = openWalDb(path);
     const checkpointer = WalCheckpointer.start(db, path);
     try {
-      // The writer no longer checkpoints: 3,000 pages of commits leave the database file as it was.
+      // The writer no longer checkpoints (its file size is not asserted: the worker may already
+      // be copying while the commits run, on its own thread).
       expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
       const before = statSync(path).size;
       commitRows(db, 3_000);
-      expect(statSync(path).size).toBe(before);
       // The worker notices the commits and copies them over.
       await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 2_000_000), { timeout: 5_000, interval: 50 });
       expect(db.prepare("SELECT count(*) AS n FROM rows").get()).toEqual({ n: 3_000 });
