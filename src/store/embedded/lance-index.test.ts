@@ -99,4 +99,45 @@ describe("LanceIndex", () => {
     await index.remove([doc!.record.id]);
     expect(await index.count()).toBe(0);
   });
+
+  it("answers a small owner's vector query from memory exactly as LanceDB does, through inserts, updates and deletes", async () => {
+    index = new LanceIndex({ directory: join(root, "cached") });
+    const uncached = new LanceIndex({ directory: join(root, "uncached"), vectorCacheBytes: 0 });
+    await index.open(identity);
+    await uncached.open(identity);
+    try {
+      const both = async (write: (target: LanceIndex) => Promise<void>) => {
+        await write(index);
+        await write(uncached);
+      };
+      const texts = Array.from({ length: 60 }, (_, i) => `note ${i} about topic${i % 7} with item${i} and colour${i % 5}`);
+      const docs = documents(alice, texts);
+      await both((target) => target.insert(docs));
+      await both((target) => target.insert(documents(bob, ["bob note about topic3 and item3"])));
+      const compare = async () => {
+        for (const query of ["topic3 item3", "colour2", "note about topic5 and colour0", "something else entirely"]) {
+          const request = { scope: alice, limit: 10, scopeSize: 60 };
+          const [fromMemory, fromLance] = await Promise.all([index.vector(embedder.embedOne(query), request), uncached.vector(embedder.embedOne(query), request)]);
+          expect(fromMemory.map((hit) => hit.score)).toEqual(fromLance.map((hit) => expect.closeTo(hit.score, 5)));
+          // Where two scores are equal to float32 precision the two may order them differently.
+          const clearlyRanked = (hits: typeof fromLance) =>
+            hits.filter((hit, i) => [hits[i - 1], hits[i + 1]].every((next) => next === undefined || Math.abs(next.score - hit.score) > 1e-6)).map((hit) => hit.id);
+          expect(clearlyRanked(fromMemory)).toEqual(clearlyRanked(fromLance));
+          expect(clearlyRanked(fromLance).length).toBeGreaterThan(5);
+        }
+      };
+      await compare();
+      const changed = { ...docs[3]!, record: { ...docs[3]!.record, text: "colour2 colour2" }, vector: embedder.embedOne("colour2 colour2") };
+      const added = documents(alice, ["a new note about colour2 and topic3"]);
+      await both((target) => target.upsert([changed, ...added]));
+      await both((target) => target.remove([docs[10]!.record.id, docs[17]!.record.id]));
+      await compare();
+      const hits = await index.vector(embedder.embedOne("colour2 colour2"), { scope: alice, limit: 100, scopeSize: 60 });
+      expect(hits[0]!.id).toBe(docs[3]!.record.id);
+      expect(hits.map((hit) => hit.id)).not.toContain(docs[10]!.record.id);
+      expect(hits).toHaveLength(59);
+    } finally {
+      await uncached.close();
+    }
+  });
 });

@@ -6,9 +6,10 @@ import { Index, MatchQuery } from "@lancedb/lancedb";
 import { Field, FixedSizeList, Float32, Float64, List, Schema, Utf8 } from "apache-arrow";
 import { IndexMismatchError, InternalError } from "../../spec/errors.js";
 import type { EmbeddingIdentity, IndexDocument, IndexHit, IndexQuery, SearchIndex } from "../../spec/search-index.js";
-import type { MemoryRecord } from "../../spec/types.js";
+import type { MemoryRecord, SearchFilter } from "../../spec/types.js";
 import { scopeKey } from "../../spec/scope.js";
-import { metadataPairs, sqlString, whereClause } from "./sql-filter.js";
+import { compileFilter, metadataPairs, sqlString, whereClause } from "./sql-filter.js";
+import { ScopeVectors, type ScopeVectorRow } from "./scope-vectors.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
 import { IDENTITY_FILE } from "./index-identity.js";
 import { isVerbatimTurn, type PreviousTurn, SEARCH_TEXT_SQL, searchText, withContext } from "./search-text.js";
@@ -43,6 +44,12 @@ export interface LanceIndexOptions {
   maintainEveryWrites?: number;
   /** HNSW search breadth: higher finds more of the true neighbours, slower. */
   ef?: number;
+  /**
+   * Memory for small owners' vectors held for exact scans in JavaScript (ScopeVectors): owners
+   * below `annMinScopeRows`, least recently searched evicted first. 0 sends every vector query to
+   * LanceDB.
+   */
+  vectorCacheBytes?: number;
   /** Called with errors of background maintenance, which must not crash the process. */
   onBackgroundError?: (error: unknown) => void;
 }
@@ -85,6 +92,7 @@ export class LanceIndex implements SearchIndex {
    * next add finds its previous turn without a table query. Only this process writes the root.
    */
   private readonly lastTurns = new Map<string, PreviousTurn & { ts: number }>();
+  private scopeVectors: ScopeVectors | undefined;
 
   constructor(options: LanceIndexOptions) {
     this.options = {
@@ -93,6 +101,7 @@ export class LanceIndex implements SearchIndex {
       maintainEveryRows: 2_000,
       maintainEveryWrites: 100,
       ef: 100,
+      vectorCacheBytes: 32 * 1024 * 1024,
       ...options,
     };
   }
@@ -120,9 +129,14 @@ export class LanceIndex implements SearchIndex {
         { details: { indexed: recorded, configured: identity } },
       );
     }
-    this.identity = identity;
+    this.setIdentity(identity);
     this.table = await this.connection.openTable(TABLE);
     await this.refreshIndexState();
+  }
+
+  private setIdentity(identity: EmbeddingIdentity): void {
+    this.identity = identity;
+    this.scopeVectors = new ScopeVectors(identity.dimensions, this.options.vectorCacheBytes);
   }
 
   async close(): Promise<void> {
@@ -136,7 +150,9 @@ export class LanceIndex implements SearchIndex {
   insert(documents: readonly IndexDocument[]): Promise<void> {
     if (documents.length === 0) return Promise.resolve();
     return this.write(async (table) => {
-      await table.add(await this.toRows(table, documents));
+      const rows = await this.toRows(table, documents);
+      await table.add(rows);
+      this.scopeVectors?.upserted(rows.map(vectorRow));
       if (this.scopeRows !== undefined) {
         for (const { record } of documents) {
           const key = scopeKey(record.scope);
@@ -150,11 +166,9 @@ export class LanceIndex implements SearchIndex {
   upsert(documents: readonly IndexDocument[]): Promise<void> {
     if (documents.length === 0) return Promise.resolve();
     return this.write(async (table) => {
-      await table
-        .mergeInsert("id")
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute(await this.toRows(table, documents));
+      const rows = await this.toRows(table, documents);
+      await table.mergeInsert("id").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+      this.scopeVectors?.upserted(rows.map(vectorRow));
       await this.afterWrite(table, documents.length);
     });
   }
@@ -165,6 +179,7 @@ export class LanceIndex implements SearchIndex {
       for (let start = 0; start < ids.length; start += 500) {
         const chunk = ids.slice(start, start + 500);
         await table.delete(`id IN (${chunk.map(sqlString).join(", ")})`);
+        this.scopeVectors?.removed(chunk);
       }
       this.countWrite(0);
     });
@@ -186,16 +201,34 @@ export class LanceIndex implements SearchIndex {
   async vector(vector: Float32Array, query: IndexQuery): Promise<IndexHit[]> {
     const table = this.requireTable();
     if (!vector.some((value) => value !== 0)) return [];
-    let search = table
+    const { scopeSize } = query;
+    const small = scopeSize !== undefined && scopeSize < this.options.annMinScopeRows;
+    if (small && this.scopeVectors?.fits(scopeSize) === true && isUnfiltered(query.filter)) {
+      // An exact scan either way: in memory it skips the fixed cost of a LanceDB query.
+      const key = scopeKey(query.scope);
+      return this.scopeVectors.nearest(key, vector, query.limit, () => this.scopeVectorRows(table, key));
+    }
+    const search = table
       .vectorSearch(Array.from(vector))
       .distanceType("cosine")
       .where(whereClause(query.scope, query.filter, "lance"))
       .select(["id"])
       .limit(query.limit);
-    const useAnn = this.hasVectorIndex && (query.scopeSize === undefined || query.scopeSize >= this.options.annMinScopeRows);
-    search = useAnn ? search.ef(Math.max(this.options.ef, query.limit)) : search.bypassVectorIndex();
-    const rows = await search.toArray();
+    const useAnn = this.hasVectorIndex && !small;
+    const rows = await (useAnn ? search.ef(Math.max(this.options.ef, query.limit)) : search.bypassVectorIndex()).toArray();
     return inRankOrder(rows.map((row: { id: string; _distance: number }) => ({ id: row.id, score: 1 - row._distance })));
+  }
+
+  /** Every row of one owner, with its vector (what ScopeVectors holds). */
+  private async scopeVectorRows(table: lancedb.Table, key: string): Promise<ScopeVectorRow[]> {
+    const batch = await table.query().where(`scope_key = ${sqlString(key)}`).select(["id", "vector"]).toArrow();
+    const ids = batch.getChild("id");
+    const vectors = batch.getChild("vector");
+    const rows: ScopeVectorRow[] = [];
+    for (let i = 0; i < batch.numRows; i++) {
+      rows.push({ id: String(ids!.get(i)), scopeKey: key, vector: (vectors!.get(i) as { toArray(): Float32Array }).toArray() });
+    }
+    return rows;
   }
 
   /** Whether the ANN (HNSW) vector index exists; below `annMinRows` searches scan exactly. */
@@ -213,6 +246,7 @@ export class LanceIndex implements SearchIndex {
       this.table?.close();
       this.table = undefined;
       this.lastTurns.clear();
+      this.scopeVectors?.clear();
       this.scopeRows = new Map();
       if ((await connection.tableNames()).includes(TABLE)) await connection.dropTable(TABLE);
       await this.createTable(identity);
@@ -294,7 +328,7 @@ export class LanceIndex implements SearchIndex {
   private async createTable(identity: EmbeddingIdentity): Promise<void> {
     const connection = this.requireConnection();
     this.table = await connection.createEmptyTable(TABLE, schemaFor(identity.dimensions), { mode: "overwrite" });
-    this.identity = identity;
+    this.setIdentity(identity);
     this.hasFullTextIndex = false;
     this.hasVectorIndex = false;
     this.annTrainedRows = 0;
@@ -505,6 +539,15 @@ function describe(identity: EmbeddingIdentity | undefined): string {
  * Best first, and equal scores in id order: LanceDB returns ties in an order that changes
  * between processes, which made identical searches (and the retrieval benchmark) differ.
  */
+function vectorRow(row: IndexRow): ScopeVectorRow {
+  return { id: row.id, scopeKey: row.scope_key, vector: row.vector };
+}
+
+/** A filter that compiles to no clause (absent or empty) leaves the owner's rows as they are. */
+function isUnfiltered(filter: SearchFilter | undefined): boolean {
+  return filter === undefined || compileFilter(filter, "lance") === undefined;
+}
+
 function inRankOrder(hits: IndexHit[]): IndexHit[] {
   return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
