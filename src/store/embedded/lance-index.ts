@@ -421,18 +421,27 @@ export class LanceIndex implements SearchIndex {
     const sessions = new Map<string, IndexDocument[]>();
     for (const doc of documents) {
       if (!isVerbatimTurn(doc.record)) continue;
-      const key = `${scopeKey(doc.record.scope)}\u0000${doc.record.sessionId}`;
-      sessions.set(key, [...(sessions.get(key) ?? []), doc]);
+      const key = sessionKey(doc.record);
+      const turns = sessions.get(key);
+      if (turns === undefined) sessions.set(key, [doc]);
+      else turns.push(doc);
     }
+    const ordered = [...sessions.values()].map((turns) => [...turns].sort((a, b) => a.record.timestamp - b.record.timestamp));
+    const unknown = ordered.flatMap((turns) => {
+      const first = turns[0]!.record;
+      const known = this.lastTurns.get(sessionKey(first));
+      return known !== undefined && known.ts < first.timestamp ? [] : [first];
+    });
+    const found = await this.findPreviousTurns(table, unknown);
     const previous = new Map<string, PreviousTurn>();
-    for (const [key, turns] of sessions) {
-      const ordered = [...turns].sort((a, b) => a.record.timestamp - b.record.timestamp);
-      const first = ordered[0]!.record;
-      const last = ordered[ordered.length - 1]!;
+    for (const turns of ordered) {
+      const first = turns[0]!.record;
+      const last = turns[turns.length - 1]!;
+      const key = sessionKey(first);
       const known = this.lastTurns.get(key);
-      const before = known !== undefined && known.ts < first.timestamp ? known : await this.findPreviousTurn(table, first);
+      const before = known !== undefined && known.ts < first.timestamp ? known : found.get(key);
       if (before !== undefined) previous.set(first.id, before);
-      for (let i = 1; i < ordered.length; i++) previous.set(ordered[i]!.record.id, { text: ordered[i - 1]!.record.text, vector: ordered[i - 1]!.vector });
+      for (let i = 1; i < turns.length; i++) previous.set(turns[i]!.record.id, { text: turns[i - 1]!.record.text, vector: turns[i - 1]!.vector });
       if (known === undefined || known.ts <= last.record.timestamp) this.rememberTurn(key, { ts: last.record.timestamp, text: last.record.text, vector: last.vector });
     }
     return previous;
@@ -445,19 +454,35 @@ export class LanceIndex implements SearchIndex {
     if (this.lastTurns.size > LAST_TURNS_KEPT) this.lastTurns.delete(this.lastTurns.keys().next().value!);
   }
 
-  /** The latest earlier verbatim turn of `first`'s session that the table holds, if any. */
-  private async findPreviousTurn(table: lancedb.Table, first: MemoryRecord): Promise<PreviousTurn | undefined> {
-    const earlier = (await table
-      .query()
-      .where(
-        `scope_key = ${sqlString(scopeKey(first.scope))} AND session_id = ${sqlString(first.sessionId!)} AND role IS NOT NULL ` +
-          `AND kind = 'episode' AND ts < ${first.timestamp}`,
-      )
-      .select(["ts", "text", "vector"])
-      .toArray()) as { ts: number; text: string; vector: ArrayLike<number> }[];
-    let latest: (typeof earlier)[number] | undefined;
-    for (const row of earlier) if (latest === undefined || row.ts > latest.ts) latest = row;
-    return latest === undefined ? undefined : { text: latest.text, vector: Float32Array.from(latest.vector) };
+  /**
+   * For each of `firsts` (the first turn of a session in this write, whose previous turn is not
+   * remembered), the latest earlier verbatim turn of its session that the table holds. One query
+   * for all of them: a bulk import writes hundreds of new sessions at once, and a LanceDB query
+   * costs about 2 ms however little it finds (most of these sessions are new and find nothing).
+   */
+  private async findPreviousTurns(table: lancedb.Table, firsts: readonly MemoryRecord[]): Promise<Map<string, PreviousTurn>> {
+    const found = new Map<string, PreviousTurn & { ts: number }>();
+    const firstTs = new Map(firsts.map((first) => [sessionKey(first), first.timestamp]));
+    for (let start = 0; start < firsts.length; start += 500) {
+      const chunk = firsts.slice(start, start + 500);
+      const inList = (values: Iterable<string>) => [...new Set(values)].map(sqlString).join(", ");
+      const rows = (await table
+        .query()
+        .where(
+          `scope_key IN (${inList(chunk.map((first) => scopeKey(first.scope)))}) AND session_id IN (${inList(chunk.map((first) => first.sessionId!))}) ` +
+            `AND role IS NOT NULL AND kind = 'episode' AND ts < ${Math.max(...chunk.map((first) => first.timestamp))}`,
+        )
+        .select(["scope_key", "session_id", "ts", "text", "vector"])
+        .toArray()) as { scope_key: string; session_id: string; ts: number; text: string; vector: ArrayLike<number> }[];
+      for (const row of rows) {
+        const key = `${row.scope_key}\u0000${row.session_id}`;
+        const before = firstTs.get(key);
+        // The IN lists pair every owner with every session: keep only the pairs asked for.
+        if (before === undefined || row.ts >= before || (found.get(key)?.ts ?? -Infinity) >= row.ts) continue;
+        found.set(key, { ts: row.ts, text: row.text, vector: Float32Array.from(row.vector) });
+      }
+    }
+    return found;
   }
 
   /**
@@ -539,6 +564,11 @@ function describe(identity: EmbeddingIdentity | undefined): string {
  * Best first, and equal scores in id order: LanceDB returns ties in an order that changes
  * between processes, which made identical searches (and the retrieval benchmark) differ.
  */
+/** A session's key among all owners: its owner's scope_key and its id. */
+function sessionKey(record: MemoryRecord): string {
+  return `${scopeKey(record.scope)}\u0000${record.sessionId}`;
+}
+
 function vectorRow(row: IndexRow): ScopeVectorRow {
   return { id: row.id, scopeKey: row.scope_key, vector: row.vector };
 }

@@ -65,6 +65,30 @@ describe("what the full-text index holds", () => {
     expect(byPrevious.map((hit) => hit.id)).toEqual(expect.arrayContaining([reply.id, followUp.id]));
   });
 
+  it("after a reopen finds each session's own previous turn, for many sessions in one write", async () => {
+    const bob: Scope = { ...alice, ownerId: "bob" };
+    const aliceTurn = turn("alice", "We keep bees on the roof.", "shared-id");
+    const bobTurn = makeRecord(bob, "My boat needs new sails.", { role: "user", senderId: "bob", sessionId: "shared-id" });
+    const aliceOther = turn("alice", "The violin lesson moved to Friday.", "lessons");
+    await index.insert([aliceTurn, bobTurn, aliceOther].map(doc));
+    await index.close();
+    index = new LanceIndex({ directory: join(root, "lance") });
+    await index.open(identity);
+    // One write: both owners' "shared-id" sessions go on, "lessons" goes on, and a new session starts.
+    const aliceNext = turn("alice", "They made honey this summer.", "shared-id");
+    const bobNext = makeRecord(bob, "I ordered them yesterday.", { role: "user", senderId: "bob", sessionId: "shared-id" });
+    const lessonNext = turn("alice", "Bring the sheet music.", "lessons");
+    const fresh = turn("alice", "A brand new topic.", "new-session");
+    await index.insert([aliceNext, bobNext, lessonNext, fresh].map(doc));
+    const ids = async (scope: Scope, text: string) => (await index.keyword(text, { scope, limit: 10 })).map((hit) => hit.id).sort();
+    expect(await ids(alice, "bees roof")).toEqual([aliceTurn.id, aliceNext.id].sort());
+    expect(await ids(bob, "boat sails")).toEqual([bobTurn.id, bobNext.id].sort());
+    expect(await ids(alice, "violin")).toEqual([aliceOther.id, lessonNext.id].sort());
+    // Neither owner's turn became the other's context, nor the new session's.
+    expect(await ids(alice, "boat sails")).toEqual([]);
+    expect(await ids(alice, "bees roof violin")).not.toContain(fresh.id);
+  });
+
   it("gives no neighbour to memories that are not turns, nor across sessions", async () => {
     const first = turn("alice", "The Lisbon flight leaves at noon.", "trip");
     const otherSession = turn("alice", "Buy milk.", "errands");
