@@ -1,4 +1,5 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import diagnostics from "node:diagnostics_channel";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { fakeEmbedding, startFakeOpenAI, type FakeOpenAIServer, type JsonObject } from "../../../test/support/fake-openai-server.js";
@@ -203,5 +204,22 @@ describe("OpenAICompatibleEmbedder", () => {
     expect(server.requestsTo("/embeddings")[0]?.body).toMatchObject({ model: "their-model", dimensions: 8 });
     const named = new OpenAICompatibleEmbedder({ model: provider.embeddingModel("their-model"), modelName: "alias" });
     expect(named.model).toBe("alias");
+  });
+});
+
+describe("OpenAICompatibleEmbedder connections", () => {
+  it("keeps its connection across requests to a server that hints a short keep-alive", async () => {
+    // The fake server answers "Keep-Alive: timeout=1"; undici's default margin (2 s) made that a
+    // new connection per request.
+    let connects = 0;
+    const count = () => connects++;
+    diagnostics.subscribe("undici:client:beforeConnect", count);
+    try {
+      const client = embedder();
+      for (let i = 0; i < 20; i++) await client.embed([`text number ${i}`]);
+    } finally {
+      diagnostics.unsubscribe("undici:client:beforeConnect", count);
+    }
+    expect(connects).toBeLessThanOrEqual(2);
   });
 });
