@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import type { MemoryRecord, Scope } from "../../spec/types.js";
 import {
   appendEntries,
@@ -10,6 +11,7 @@ import {
   parseLogHeader,
   removeEntries,
   renderEntry,
+  renderPlainMapping,
   renderLogHeader,
   replaceEntry,
   unescapeEntryText,
@@ -562,5 +564,45 @@ describe("malformed input", () => {
   it("ignores marker-free text and escaped markers that people add between entries", () => {
     const g = good().replace("<!-- entry:e2 -->", "<!-- a comment -->\n <!-- entry:indented -->\n<!-- \\entry:x -->\n\n<!-- entry:e2 -->");
     expect(parseLog(g).entries.map((e) => e.id)).toEqual(["e1", "e2"]);
+  });
+});
+
+describe("renderPlainMapping", () => {
+  const libraryYaml = (doc: Record<string, unknown>) => stringify(doc, { lineWidth: 0, minContentWidth: 0 });
+
+  it("writes exactly what the yaml library writes, whenever it writes anything", () => {
+    const tricky = [
+      "user0", "alice", "6d796e86-3fea-4860-a5fa-1d51449ff7a6", "2025-10-28T00:00:00.000Z", "b0e12a41", "123", "0123", "1e5",
+      "12e45", "1.5", ".5", "1.", "0x1F", "0o17", "0b101", "+1", "-1", "true", "True", "TRUE", "yes", "no", "on", "off", "null",
+      "Null", "~", ".inf", "-.inf", ".NaN", "a:b", "a: b", "a #b", "#a", "-a", "@a", "a@b", "a/b", "_a", "a.", "a..b", "2025-10-28",
+      "12:30", "1_000", "a b", "", " ", "a\nb", "'a'", "\"a\"", "a'", "é", "[a]", "{a}", "*a", "&a", "!a", "|a", ">a", "%a", "`a",
+      "?a", ",a", "a,b", "=", "<<", "a-", "-", "--", "---", "...", "1-2", "1.2.3", "0", "00", "e5", "E", "inf", "nan",
+    ];
+    let random = 12345;
+    const next = () => (random = (random * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const alphabet = "ab01e9xo.-_/@:# T+Z'\"";
+    const generated = Array.from({ length: 3000 }, () =>
+      Array.from({ length: 1 + Math.floor(next() * 8) }, () => alphabet[Math.floor(next() * alphabet.length)]).join(""),
+    );
+    let plain = 0;
+    for (const value of [...tricky, ...generated]) {
+      const doc = { id: "6d796e86-3fea-4860-a5fa-1d51449ff7a6", value };
+      const fast = renderPlainMapping(doc);
+      if (fast === undefined) continue;
+      plain++;
+      expect(fast, JSON.stringify(value)).toBe(libraryYaml(doc));
+      expect(parse(fast)).toEqual(doc);
+    }
+    expect(plain).toBeGreaterThan(500);
+  });
+
+  it("takes the usual entry (ids, names, times, a hash) and leaves metadata and source parts to the library", () => {
+    const doc = {
+      id: "ac6b7fe4-151b-438c-b889-56a03c9dc606", kind: "episode", user_id: "user0", role: "user",
+      timestamp: "2025-10-28T00:00:00.000Z", hash: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    };
+    expect(renderPlainMapping(doc)).toBe(libraryYaml(doc));
+    expect(renderPlainMapping({ ...doc, metadata: { topic: "x" } })).toBeUndefined();
+    expect(renderPlainMapping({ ...doc, user_id: "Alice Smith" })).toBeUndefined();
   });
 });

@@ -290,7 +290,7 @@ function renderEntryYaml(record: MemoryRecord): string {
     doc.metadata = copy;
   }
 
-  const yaml = stringify(doc, YAML_STRINGIFY_OPTIONS);
+  const yaml = renderPlainMapping(doc) ?? stringify(doc, YAML_STRINGIFY_OPTIONS);
   // Defence in depth: the YAML must not contain a line that ends the fence or looks like a marker.
   for (const line of yaml.split("\n")) {
     if (line === FENCE || line.startsWith(START_PREFIX) || line.startsWith(END_PREFIX)) {
@@ -298,6 +298,36 @@ function renderEntryYaml(record: MemoryRecord): string {
     }
   }
   return yaml;
+}
+
+/**
+ * `key: value` lines for a mapping of strings that YAML writes plain, exactly as `stringify`
+ * would write them, or undefined when some value needs the library (quoting, nesting). Most
+ * entries are only ids, names, ISO times and a hash: through the library each cost about 40 KB
+ * of short-lived objects (its document tree), a third of what a single add allocated, and the
+ * young-generation collections that garbage causes are a single add's tail. The equivalence
+ * with the library's output is tested over generated values (markdown-log.test.ts).
+ */
+export function renderPlainMapping(doc: Record<string, unknown>): string | undefined {
+  let yaml = "";
+  for (const key in doc) {
+    const value = doc[key];
+    if (typeof value !== "string" || !isPlainScalar(value)) return undefined;
+    yaml += `${key}: ${value}\n`;
+  }
+  return yaml;
+}
+
+/** Letters, digits and `_ . - @ /`, not starting with a YAML indicator: no quoting needed. */
+const PLAIN_SAFE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.\-@/]*$/;
+/** What msToIso writes. */
+const ISO_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** Scalars the YAML 1.2 core schema reads as numbers, booleans or null: written quoted. */
+const CORE_NON_STRING_RE =
+  /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL|~)$/;
+
+function isPlainScalar(value: string): boolean {
+  return ISO_TIME_RE.test(value) || (PLAIN_SAFE_RE.test(value) && !CORE_NON_STRING_RE.test(value));
 }
 
 const PART_TYPES: readonly PartType[] = ["text", "image", "pdf", "audio", "doc", "html", "email"];
