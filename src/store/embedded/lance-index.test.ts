@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
+import * as lancedb from "@lancedb/lancedb";
 import { makeTempRoot, removeTempRoot } from "../../../test/support/temp-root.js";
 import { LocalEmbedder } from "../../providers/embedding/local-embedder.js";
 import { IndexMismatchError } from "../../spec/errors.js";
@@ -71,6 +72,23 @@ describe("LanceIndex", () => {
     await index.insert(documents({ ...alice, ownerId: "owner0" }, Array.from({ length: 300 }, (_, i) => `later note ${i}`)));
     await index.maintain();
     expect(index.hasAnnIndex).toBe(true);
+  });
+
+  it("maintains rows written during a maintenance without waiting for another write, and idle() waits for it", async () => {
+    index = new LanceIndex({ directory: join(root, "lance"), maintainEveryRows: 10, maintainEveryWrites: 1_000 });
+    await index.open(identity);
+    await index.insert(documents(alice, ["first fact"]));
+    // Ten rows: due, so a maintenance starts; the next insert lands while it runs.
+    await index.insert(documents(alice, Array.from({ length: 10 }, (_, i) => `fact ${i}`)));
+    const during = index.insert(documents(alice, Array.from({ length: 10 }, (_, i) => `later fact ${i}`)));
+    await during;
+    await index.idle();
+    // Without a second maintenance the rows of that last insert would sit in a fragment of their own.
+    const table = await (await lancedb.connect(join(root, "lance"))).openTable("memories");
+    const stats = await table.stats();
+    expect(stats.numRows).toBe(21);
+    expect(stats.fragmentStats.numFragments).toBe(1);
+    table.close();
   });
 
   it("records the embedding identity and refuses another", async () => {

@@ -263,6 +263,9 @@ export class LanceIndex implements SearchIndex {
   maintain(): Promise<void> {
     this.maintenanceRunning ??= this.runMaintenance().finally(() => {
       this.maintenanceRunning = undefined;
+      // Writes that landed while it ran may already be due: left for the next write, that work
+      // would start under an unrelated add (at 100k rows, seconds of both cores beside it).
+      this.maintainIfDue();
     });
     return this.maintenanceRunning;
   }
@@ -322,7 +325,8 @@ export class LanceIndex implements SearchIndex {
   /** Resolves when background maintenance started by writes has finished (for benchmarks and tests). */
   async idle(): Promise<void> {
     await this.writeChain.catch(() => undefined);
-    await this.maintenanceRunning?.catch(() => undefined);
+    // A maintenance can start the next one as it ends (see `maintain`).
+    while (this.maintenanceRunning !== undefined) await this.maintenanceRunning.catch(() => undefined);
   }
 
   private async createTable(identity: EmbeddingIdentity): Promise<void> {
@@ -379,9 +383,13 @@ export class LanceIndex implements SearchIndex {
   private countWrite(rows: number): void {
     this.rowsSinceMaintenance += rows;
     this.writesSinceMaintenance += 1;
+    this.maintainIfDue();
+  }
+
+  private maintainIfDue(): void {
     const due =
       this.rowsSinceMaintenance >= this.options.maintainEveryRows || this.writesSinceMaintenance >= this.options.maintainEveryWrites;
-    if (due && this.maintenanceRunning === undefined) {
+    if (due && this.maintenanceRunning === undefined && this.table !== undefined) {
       this.maintain().catch((error: unknown) => this.options.onBackgroundError?.(error));
     }
   }
