@@ -157,7 +157,7 @@ async function main(): Promise<void> {
       "| measure | value | target |",
       "|---|---:|---|",
       `| turns/s, first 10% of the turns | ${fmt(firstTenth)} | |`,
-      `| turns/s, last 10% of the turns | ${fmt(lastTenth)} (${fmt((lastTenth / firstTenth) * 100)}% of the first) | ≥ 80% of the first |`,
+      `| turns/s, last 10% of the turns | ${fmt(lastTenth)} (${((lastTenth / firstTenth) * 100).toFixed(1)}% of the first) | ≥ 80% of the first |`,
       `| turns/s, whole import (${fmt((lastAdd - started) / 1000, 1)} s) | ${fmt(overall)} | ≥ 2,000 |`,
       `| index catch-up after the last add (Memory.idle()) | ${fmt((caughtUp - lastAdd) / 1000, 1)} s | < 30 s |`,
       `| memories stored / in the index after catch-up | ${fmt(summary.stored)} / ${fmt(indexed)} | equal |`,
