@@ -568,10 +568,6 @@ function describe(identity: EmbeddingIdentity | undefined): string {
   return identity === undefined ? "(unknown: no identity recorded)" : `${identity.model} (dimension ${identity.dimensions})`;
 }
 
-/**
- * Best first, and equal scores in id order: LanceDB returns ties in an order that changes
- * between processes, which made identical searches (and the retrieval benchmark) differ.
- */
 /** A session's key among all owners: its owner's scope_key and its id. */
 function sessionKey(record: MemoryRecord): string {
   return `${scopeKey(record.scope)}\u0000${record.sessionId}`;
@@ -586,6 +582,10 @@ function isUnfiltered(filter: SearchFilter | undefined): boolean {
   return filter === undefined || compileFilter(filter, "lance") === undefined;
 }
 
+/**
+ * Best first, and equal scores in id order: LanceDB returns ties in an order that changes
+ * between processes, which made identical searches (and the retrieval benchmark) differ.
+ */
 function inRankOrder(hits: IndexHit[]): IndexHit[] {
   return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
