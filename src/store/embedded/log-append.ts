@@ -13,7 +13,7 @@
  * survives the process being killed (SIGKILL); it is fsynced with the SQLite WAL by the store's
  * periodic sync (see EmbeddedStore), so a power loss can lose at most the last interval's adds.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { MemoryRecord } from "../../spec/types.js";
 import { appendEntries, renderEntry, separatorAfter } from "./markdown-log.js";
@@ -54,7 +54,7 @@ export function appendToLog(path: string, recordedSize: number | undefined, reco
   }
   let fd: number;
   try {
-    fd = openSync(path, "a+");
+    fd = openSync(path, constants.O_RDWR | constants.O_APPEND);
   } catch (err) {
     if (errorCode(err) === "ENOENT") return undefined;
     throw err;
