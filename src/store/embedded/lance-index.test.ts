@@ -78,17 +78,19 @@ describe("LanceIndex", () => {
     index = new LanceIndex({ directory: join(root, "lance"), maintainEveryRows: 10, maintainEveryWrites: 1_000 });
     await index.open(identity);
     await index.insert(documents(alice, ["first fact"]));
-    // Ten rows: due, so a maintenance starts; the next insert lands while it runs.
+    // Ten rows: due, so a maintenance starts; the next insert lands while it runs (its index
+    // builds take far longer than one append).
     await index.insert(documents(alice, Array.from({ length: 10 }, (_, i) => `fact ${i}`)));
-    const during = index.insert(documents(alice, Array.from({ length: 10 }, (_, i) => `later fact ${i}`)));
-    await during;
+    await index.insert(documents(alice, Array.from({ length: 10 }, (_, i) => `later fact ${i}`)));
     await index.idle();
     // Without a second maintenance the rows of that last insert would sit in a fragment of their own.
-    const table = await (await lancedb.connect(join(root, "lance"))).openTable("memories");
+    const connection = await lancedb.connect(join(root, "lance"));
+    const table = await connection.openTable("memories");
     const stats = await table.stats();
+    table.close();
+    connection.close();
     expect(stats.numRows).toBe(21);
     expect(stats.fragmentStats.numFragments).toBe(1);
-    table.close();
   });
 
   it("records the embedding identity and refuses another", async () => {
