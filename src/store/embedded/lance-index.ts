@@ -10,6 +10,7 @@ import type { MemoryRecord, SearchFilter } from "../../spec/types.js";
 import { scopeKey } from "../../spec/scope.js";
 import { compileFilter, metadataPairs, sqlString, whereClause } from "./sql-filter.js";
 import { ScopeVectors, type ScopeVectorRow } from "./scope-vectors.js";
+import { fixMallocMmapThreshold } from "./malloc-threshold.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
 import { IDENTITY_FILE } from "./index-identity.js";
 import { isVerbatimTurn, type PreviousTurn, SEARCH_TEXT_SQL, searchText, withContext } from "./search-text.js";
@@ -108,6 +109,8 @@ export class LanceIndex implements SearchIndex {
 
   async open(identity: EmbeddingIdentity): Promise<void> {
     await mkdir(this.options.directory, { recursive: true });
+    // Before LanceDB's first large buffers: what glibc keeps after they are freed is kept for good.
+    fixMallocMmapThreshold();
     this.connection = await lancedb.connect(this.options.directory);
     const tables = await this.connection.tableNames();
     if (!tables.includes(TABLE)) {
