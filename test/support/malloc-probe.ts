@@ -1,10 +1,11 @@
 /**
- * Child of malloc-threshold.test.ts: says whether glibc serves a 1 MiB block with its own mmap
- * after a 4 MiB block was freed (which raises glibc's dynamic threshold above 1 MiB), with or
- * without fixMallocMmapThreshold() first. Prints one JSON line.
+ * Child of malloc-threshold.test.ts: says whether glibc serves a block with its own mmap (so
+ * that freeing it returns the memory) before, during and after `whileMaintaining`, each time
+ * after a 4 MiB block was freed (which raises glibc's dynamic threshold above 1 MiB). Prints
+ * one JSON line.
  */
 import koffi from "koffi";
-import { fixMallocMmapThreshold } from "../../src/store/embedded/malloc-threshold.js";
+import { malloptAvailability, whileMaintaining } from "../../src/store/embedded/malloc-threshold.js";
 
 const libc = koffi.load("libc.so.6");
 const malloc = libc.func("void *malloc(size_t size)") as (size: number) => unknown;
@@ -23,10 +24,19 @@ const MallInfo2 = koffi.struct("mallinfo2", {
 });
 const mallinfo2 = libc.func("mallinfo2", MallInfo2, []) as () => { hblks: number };
 
-const outcome = process.argv.includes("--fix") ? fixMallocMmapThreshold() : undefined;
-free(malloc(4 << 20));
-const before = mallinfo2().hblks;
-const block = malloc(1 << 20);
-const mmapped = mallinfo2().hblks - before === 1;
-free(block);
-console.log(JSON.stringify({ outcome, mmapped }));
+/** Whether a block of `bytes` is mmapped, after a 4 MiB block was freed. */
+function mmapped(bytes: number): boolean {
+  free(malloc(4 << 20));
+  const before = mallinfo2().hblks;
+  const block = malloc(bytes);
+  const counted = mallinfo2().hblks - before === 1;
+  free(block);
+  return counted;
+}
+
+const before = mmapped(1 << 20);
+// Larger than the space the 1 MiB block left free: glibc reuses free space before it asks the
+// system for more, and only then does the threshold decide between the heap and an mmap.
+const during = await whileMaintaining(() => Promise.resolve(mmapped(2 << 20)));
+const after = { mib1: mmapped(1 << 20), mib40: mmapped(40 << 20) };
+console.log(JSON.stringify({ availability: malloptAvailability(), before, during, after }));

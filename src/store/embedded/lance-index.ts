@@ -10,7 +10,7 @@ import type { MemoryRecord, SearchFilter } from "../../spec/types.js";
 import { scopeKey } from "../../spec/scope.js";
 import { compileFilter, metadataPairs, sqlString, whereClause } from "./sql-filter.js";
 import { ScopeVectors, type ScopeVectorRow } from "./scope-vectors.js";
-import { fixMallocMmapThreshold } from "./malloc-threshold.js";
+import { whileMaintaining } from "./malloc-threshold.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
 import { IDENTITY_FILE } from "./index-identity.js";
 import { isVerbatimTurn, type PreviousTurn, SEARCH_TEXT_SQL, searchText, withContext } from "./search-text.js";
@@ -109,8 +109,6 @@ export class LanceIndex implements SearchIndex {
 
   async open(identity: EmbeddingIdentity): Promise<void> {
     await mkdir(this.options.directory, { recursive: true });
-    // Before LanceDB's first large buffers: what glibc keeps after they are freed is kept for good.
-    fixMallocMmapThreshold();
     this.connection = await lancedb.connect(this.options.directory);
     const tables = await this.connection.tableNames();
     if (!tables.includes(TABLE)) {
@@ -264,7 +262,8 @@ export class LanceIndex implements SearchIndex {
    * meanwhile. One maintenance runs at a time.
    */
   maintain(): Promise<void> {
-    this.maintenanceRunning ??= this.runMaintenance().finally(() => {
+    // What a maintenance frees goes back to the system (malloc-threshold.ts).
+    this.maintenanceRunning ??= whileMaintaining(() => this.runMaintenance()).finally(() => {
       this.maintenanceRunning = undefined;
       // Writes that landed while it ran may already be due: left for the next write, that work
       // would start under an unrelated add (at 100k rows, seconds of both cores beside it).
