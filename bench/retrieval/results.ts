@@ -36,6 +36,8 @@ export interface LongMemEvalQuestionOutcome {
   /** 1-based rank of the first gold session / turn in the rankings; null when not retrieved. */
   firstGoldSessionRank: number | null;
   firstGoldTurnRank: number | null;
+  /** 1-based rank by which every gold turn has appeared (recall_all reaches 1 there); null when one was not retrieved. */
+  allGoldTurnsRank: number | null;
   goldSessions: number;
   goldTurns: number;
 }

@@ -101,6 +101,10 @@ function score(question: LongMemEvalQuestion, ingest: LongMemEvalIngest, method:
     const index = ranking.findIndex((id) => goldIds.has(id));
     return index < 0 ? null : index + 1;
   };
+  const allRank = (ranking: string[], goldIds: Set<string>) => {
+    const ranks = [...goldIds].map((id) => ranking.indexOf(id));
+    return goldIds.size === 0 || ranks.includes(-1) ? null : Math.max(...ranks) + 1;
+  };
   return {
     question,
     gold,
@@ -113,6 +117,7 @@ function score(question: LongMemEvalQuestion, ingest: LongMemEvalIngest, method:
       method,
       firstGoldSessionRank: firstRank(sessionRanking, gold.sessions),
       firstGoldTurnRank: firstRank(turnRanking, gold.turns),
+      allGoldTurnsRank: allRank(turnRanking, gold.turns),
       goldSessions: gold.sessions.size,
       goldTurns: gold.turns.size,
     },
