@@ -11,16 +11,18 @@ import { createRequire } from "node:module";
  * size grew with every maintenance: a probe of 30k rows appended to a LanceDB table in
  * batches of 500, optimize every 2,000, ended at 443 MiB with glibc's default and 252 MiB with
  * the threshold held at 128 KiB; in `bench/speed.ts` at 100k memories (one owner) this module
- * took peak RSS from 979 to 711 MiB (fake embedding endpoint) and 910 to 659 (local embedder).
+ * took peak RSS from 979 to 726 MiB (fake embedding endpoint) and 910 to 661 (local embedder).
  *
  * Held low for good, though, the same setting made every query that scans vectors unmap and
  * fault in its buffers again: a flat vector query over 12k rows took 145 ms instead of 14. So
  * the thresholds are low only while a maintenance runs (`whileMaintaining`) and otherwise where
  * glibc's own adjustment ends up (32 MiB, trim at 64 MiB), so queries reuse their buffers as
- * before. mallopt is reached through koffi (a C foreign-function interface whose binaries ship
- * in its npm package) because a library cannot choose its host process's environment; the
- * settings are process-wide. Where the environment already chooses (`MALLOC_MMAP_THRESHOLD_`,
- * `MALLOC_TRIM_THRESHOLD_`, `GLIBC_TUNABLES`), or the C library is not glibc, nothing is changed.
+ * before. The cost is in what runs beside a maintenance: a bulk import, which keeps one running
+ * most of the time, went about 10% slower (bench/reports/import.md). mallopt is reached through
+ * koffi (a C foreign-function interface whose binaries ship in its npm package) because a
+ * library cannot choose its host process's environment; the settings are process-wide. Where the
+ * environment already chooses (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`,
+ * `GLIBC_TUNABLES`), or the C library is not glibc, nothing is changed.
  */
 export const LOW_THRESHOLD_BYTES = 128 * 1024;
 /** glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit: where its dynamic threshold stops rising. */
