@@ -24,9 +24,9 @@ import { createRequire } from "node:module";
  * environment already chooses (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`,
  * `GLIBC_TUNABLES`), or the C library is not glibc, nothing is changed.
  */
-export const LOW_THRESHOLD_BYTES = 128 * 1024;
+const LOW_THRESHOLD_BYTES = 128 * 1024;
 /** glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit: where its dynamic threshold stops rising. */
-export const HIGH_MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024;
+const HIGH_MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024;
 const HIGH_TRIM_THRESHOLD_BYTES = 2 * HIGH_MMAP_THRESHOLD_BYTES;
 /** glibc's malloc.h */
 const M_TRIM_THRESHOLD = -1;
@@ -41,9 +41,9 @@ let availability: MalloptAvailability | undefined;
 /** Maintenances running now, in every index of the process. */
 let maintaining = 0;
 
-/** Whether the thresholds can be set here (decided once per process). */
-export function malloptAvailability(env: NodeJS.ProcessEnv = process.env): MalloptAvailability {
-  availability ??= load(env);
+/** Whether the thresholds can be set here (decided once per process, at its first maintenance). */
+export function malloptAvailability(): MalloptAvailability {
+  availability ??= load(process.env);
   return availability;
 }
 
@@ -68,21 +68,24 @@ function setThresholds(mmapBytes: number, trimBytes: number): void {
 }
 
 function load(env: NodeJS.ProcessEnv): MalloptAvailability {
-  if (!isGlibc()) return { available: false, reason: "not glibc" };
+  if (process.platform !== "linux") return { available: false, reason: "not glibc" };
   if (env.MALLOC_MMAP_THRESHOLD_ !== undefined || env.MALLOC_TRIM_THRESHOLD_ !== undefined || /mmap_threshold|trim_threshold/.test(env.GLIBC_TUNABLES ?? "")) {
     return { available: false, reason: "set in the environment" };
   }
+  let koffi: typeof import("koffi");
   try {
-    const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
-    mallopt = koffi.load("libc.so.6").func("int mallopt(int param, int value)") as Mallopt;
-    return { available: true };
+    koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
   } catch (error) {
     return { available: false, reason: "unavailable", detail: (error as Error).message };
   }
-}
-
-function isGlibc(): boolean {
-  if (process.platform !== "linux") return false;
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  return typeof header?.glibcVersionRuntime === "string";
+  try {
+    // Only glibc is libc.so.6 with gnu_get_libc_version (musl's libc has neither): a missing
+    // library or symbol throws here.
+    const libc = koffi.load("libc.so.6");
+    libc.func("const char *gnu_get_libc_version()");
+    mallopt = libc.func("int mallopt(int param, int value)") as Mallopt;
+    return { available: true };
+  } catch (error) {
+    return { available: false, reason: "not glibc", detail: (error as Error).message };
+  }
 }
