@@ -390,9 +390,16 @@ export class FakeTranscriptionController {
   }
 }
 
+/**
+ * What the server does with `encoding_format: "base64"`: sends base64 (as OpenAI does), refuses
+ * it with a 400 (as older vLLM did), or ignores it and sends numbers (as Ollama and LM Studio do).
+ */
+export type Base64Handling = "honour" | "reject" | "ignore";
+
 export class FakeEmbeddingController {
   private readonly overrides = new Map<string, number[]>();
   private dimensions: number;
+  base64: Base64Handling = "honour";
 
   constructor(private readonly initialDimensions: number) {
     this.dimensions = initialDimensions;
@@ -424,6 +431,7 @@ export class FakeEmbeddingController {
   reset(): void {
     this.overrides.clear();
     this.dimensions = this.initialDimensions;
+    this.base64 = "honour";
   }
 }
 
@@ -838,7 +846,10 @@ export class FakeOpenAIServer {
       }
       dimensions = requested;
     }
-    const base64 = body["encoding_format"] === "base64";
+    if (body["encoding_format"] === "base64" && this.embeddings.base64 === "reject") {
+      throw new HttpFailure(400, openAIError("base64 encoding is not currently supported", "invalid_request_error", null, "encoding_format"));
+    }
+    const base64 = body["encoding_format"] === "base64" && this.embeddings.base64 === "honour";
 
     let tokens = 0;
     const data = texts.map((text, index) => {

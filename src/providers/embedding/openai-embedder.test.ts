@@ -1,5 +1,7 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import diagnostics from "node:diagnostics_channel";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { fakeEmbedding, startFakeOpenAI, type FakeOpenAIServer, type JsonObject } from "../../../test/support/fake-openai-server.js";
@@ -37,6 +39,11 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error("expected a rejection");
+}
+
+function normalised(values: number[]): number[] {
+  const norm = Math.hypot(...values);
+  return values.map((value) => value / norm);
 }
 
 function expectClose(actual: Float32Array | undefined, expected: number[]): void {
@@ -148,7 +155,52 @@ describe("OpenAICompatibleEmbedder", () => {
     expect(providerError.cause).toBeDefined();
     expect(providerError.message).toContain("HTTP 400");
     expect(providerError.message).not.toContain("sk-test-secret-key-123");
-    expect(server.requestsTo("/embeddings")).toHaveLength(1);
+    // Asked once for base64, once for numbers (a server may refuse base64 alone), then no more.
+    expect(server.requestsTo("/embeddings").map((call) => (call.body as JsonObject)["encoding_format"])).toEqual(["base64", "float"]);
+  });
+
+  describe("vector encoding", () => {
+    const formats = () => server.requestsTo("/embeddings").map((call) => (call.body as JsonObject)["encoding_format"]);
+
+    it("asks for base64 and decodes it to the same vectors as numbers", async () => {
+      const [vector] = await embedder({ dimensions: 48 }).embed(["base64 please"]);
+      expect(formats()).toEqual(["base64"]);
+      expectClose(vector, normalised(fakeEmbedding("base64 please", 48)));
+    });
+
+    it("reads numbers from a server that ignores base64 (Ollama, LM Studio)", async () => {
+      server.embeddings.base64 = "ignore";
+      const [vector] = await embedder({ dimensions: 48 }).embed(["numbers anyway"]);
+      expect(formats()).toEqual(["base64"]);
+      expectClose(vector, normalised(fakeEmbedding("numbers anyway", 48)));
+    });
+
+    it("falls back to numbers for good once a server refuses base64 (older vLLM)", async () => {
+      server.embeddings.base64 = "reject";
+      const instance = embedder({ dimensions: 48 });
+      const [first] = await instance.embed(["one"]);
+      await instance.embed(["two"]);
+      expect(formats()).toEqual(["base64", "float", "float"]);
+      expectClose(first, normalised(fakeEmbedding("one", 48)));
+    });
+
+    it("rejects a base64 reply that is not float32 values", async () => {
+      for (const bad of ["not base64!", "AAA=", ""]) {
+        const stub = createServer((_request, response) => {
+          response.writeHead(200, { "content-type": "application/json" });
+          response.end(JSON.stringify({ data: [{ embedding: bad }] }));
+        });
+        await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
+        const { port } = stub.address() as AddressInfo;
+        try {
+          const error = await rejection(embedder({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).embed(["x"]));
+          expect(error).toBeInstanceOf(ProviderError);
+          expect((error as ProviderError).message).toContain("Invalid response");
+        } finally {
+          await new Promise((resolve) => stub.close(resolve));
+        }
+      }
+    });
   });
 
   it("retries a timeout", async () => {
@@ -166,13 +218,19 @@ describe("OpenAICompatibleEmbedder", () => {
   });
 
   it("refuses a response whose embedding is not all numbers, without retrying", async () => {
-    // NaN is sent as null in JSON.
+    // NaN is sent as null in JSON numbers, and as itself in base64.
     server.embeddings.setVectorFor("broken", [Number.NaN, 1]);
+    server.embeddings.base64 = "ignore";
     const error = await rejection(embedder({ dimensions: 2 }).embed(["broken"]));
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).isRetryable).toBe(false);
     expect((error as ProviderError).message).toMatch(/invalid response/i);
     expect(server.requestsTo("/embeddings")).toHaveLength(1);
+    server.embeddings.base64 = "honour";
+    const decoded = await rejection(embedder({ dimensions: 2 }).embed(["broken"]));
+    expect((decoded as ProviderError).isRetryable).toBe(false);
+    expect((decoded as ProviderError).message).toMatch(/non-finite/);
+    expect(server.requestsTo("/embeddings")).toHaveLength(2);
   });
 
   it("reports an unreachable endpoint as retryable", async () => {

@@ -6,7 +6,7 @@
  * instance through the AI SDK's `embedMany`. Retries are ours, not the AI SDK's (see
  * ../retry.ts): one backoff loop per batch around either, `embedMany` with `maxRetries: 0`.
  */
-import { embedMany, type EmbeddingModel } from "ai";
+import { APICallError, embedMany, type EmbeddingModel } from "ai";
 
 import type { Embedder } from "../../spec/embedder.js";
 import { InternalError, ProviderError } from "../../spec/errors.js";
@@ -55,7 +55,9 @@ export class OpenAICompatibleEmbedder implements Embedder {
   readonly model: string;
 
   /** One embedding request for a batch (no retries: those are ours, around it). */
-  private readonly request: (values: string[], signal: AbortSignal) => Promise<number[][]>;
+  private readonly request: (values: string[], signal: AbortSignal) => Promise<ArrayLike<number>[]>;
+  /** How an endpoint sends vectors: base64 until it refuses it (see embeddings-request.ts). */
+  private encoding: "base64" | "float" = "base64";
   /** Where errors say the request went. */
   private readonly endpoint: string;
   private readonly configuredDimensions: number | undefined;
@@ -75,16 +77,31 @@ export class OpenAICompatibleEmbedder implements Embedder {
       const endpointOptions = options as OpenAICompatibleEmbedderEndpointOptions;
       const dimensions = this.configuredDimensions;
       // A direct request, not embedMany: see embeddings-request.ts for what that saves per add.
-      this.request = (values, signal) =>
+      const send = (values: string[], signal: AbortSignal, encoding: "base64" | "float") =>
         requestEmbeddings({
           baseURL: endpointOptions.baseURL,
           model: endpointOptions.model,
           input: values,
+          encoding,
           signal,
           ...(endpointOptions.apiKey === undefined ? {} : { apiKey: endpointOptions.apiKey }),
           ...(endpointOptions.headers === undefined ? {} : { headers: endpointOptions.headers }),
           ...(dimensions === undefined ? {} : { dimensions }),
         });
+      this.request = async (values, signal) => {
+        if (this.encoding === "float") return send(values, signal, "float");
+        try {
+          return await send(values, signal, "base64");
+        } catch (error) {
+          if (!(APICallError.isInstance(error) && (error.statusCode === 400 || error.statusCode === 422))) throw error;
+          // A server that refuses base64 vectors (older vLLM: "base64 encoding is not currently
+          // supported") gets numbers from now on, once they have worked; any other 400 fails
+          // the same way as numbers and is reported as that request's error.
+          const vectors = await send(values, signal, "float");
+          this.encoding = "float";
+          return vectors;
+        }
+      };
       this.model = endpointOptions.model;
       this.endpoint = `${redactUrl(endpointOptions.baseURL)}/embeddings`;
       this.secrets = secretsOf(endpointOptions.apiKey, endpointOptions.headers);
@@ -158,7 +175,7 @@ export class OpenAICompatibleEmbedder implements Embedder {
     return this.toVectors(raw, values.length);
   }
 
-  private toVectors(raw: number[][], expectedCount: number): Float32Array[] {
+  private toVectors(raw: readonly ArrayLike<number>[], expectedCount: number): Float32Array[] {
     if (raw.length !== expectedCount) {
       throw new ProviderError(
         `Embedding endpoint ${this.endpoint} (model ${this.model}) returned ${raw.length} vectors for ${expectedCount} texts`,
@@ -177,7 +194,7 @@ export class OpenAICompatibleEmbedder implements Embedder {
         );
       }
       let norm = 0;
-      for (const value of values) norm += value * value;
+      for (let i = 0; i < values.length; i++) norm += values[i]! * values[i]!;
       if (!Number.isFinite(norm)) {
         throw new ProviderError(
           `Embedding endpoint ${this.endpoint} (model ${this.model}) returned a vector with non-finite values`,
