@@ -40,6 +40,8 @@ export interface LongMemEvalQuestionOutcome {
   allGoldTurnsRank: number | null;
   goldSessions: number;
   goldTurns: number;
+  /** 1-based rank of each of the file's answer_session_ids in the session ranking (null: not retrieved), what the "against answer_session_ids" columns read. */
+  answerSessionRanks: (number | null)[];
 }
 
 export interface LongMemEvalResult {

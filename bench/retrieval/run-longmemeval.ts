@@ -120,6 +120,7 @@ function score(question: LongMemEvalQuestion, ingest: LongMemEvalIngest, method:
       allGoldTurnsRank: allRank(turnRanking, gold.turns),
       goldSessions: gold.sessions.size,
       goldTurns: gold.turns.size,
+      answerSessionRanks: [...gold.answerSessions].map((id) => firstRank(sessionRanking, new Set([id]))),
     },
     topHitText: hits[0]?.memory ?? "",
   };

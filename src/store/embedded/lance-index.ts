@@ -13,6 +13,7 @@ import { ScopeVectors, type ScopeVectorRow } from "./scope-vectors.js";
 import { whileMaintaining } from "./malloc-threshold.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
 import { IDENTITY_FILE } from "./index-identity.js";
+import { rowsToTable } from "./arrow-rows.js";
 import { isVerbatimTurn, type PreviousTurn, SEARCH_TEXT_SQL, searchText, withContext } from "./search-text.js";
 
 const TABLE = "memories";
@@ -60,7 +61,7 @@ interface IndexRow extends RecordColumns {
   scope_key: string;
   search_text: string;
   meta_kv: string[];
-  vector: number[];
+  vector: Float32Array;
 }
 
 /**
@@ -74,6 +75,8 @@ export class LanceIndex implements SearchIndex {
   private connection: lancedb.Connection | undefined;
   private table: lancedb.Table | undefined;
   private identity: EmbeddingIdentity | undefined;
+  /** The table's Arrow schema (the layout's columns at the identity's dimension). */
+  private schema: Schema | undefined;
   private hasFullTextIndex = false;
   private hasVectorIndex = false;
   /** Rows the ANN index was last trained on; it is retrained when the table has doubled since. */
@@ -137,6 +140,7 @@ export class LanceIndex implements SearchIndex {
 
   private setIdentity(identity: EmbeddingIdentity): void {
     this.identity = identity;
+    this.schema = schemaFor(identity.dimensions);
     this.scopeVectors = new ScopeVectors(identity.dimensions, this.options.vectorCacheBytes);
   }
 
@@ -152,7 +156,7 @@ export class LanceIndex implements SearchIndex {
     if (documents.length === 0) return Promise.resolve();
     return this.write(async (table) => {
       const rows = await this.toRows(table, documents);
-      await table.add(rows);
+      await table.add(rowsToTable(rows, this.schema!));
       this.scopeVectors?.upserted(rows.map(vectorRow));
       if (this.scopeRows !== undefined) {
         for (const { record } of documents) {
@@ -168,7 +172,7 @@ export class LanceIndex implements SearchIndex {
     if (documents.length === 0) return Promise.resolve();
     return this.write(async (table) => {
       const rows = await this.toRows(table, documents);
-      await table.mergeInsert("id").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+      await table.mergeInsert("id").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rowsToTable(rows, this.schema!));
       this.scopeVectors?.upserted(rows.map(vectorRow));
       await this.afterWrite(table, documents.length);
     });
@@ -533,7 +537,7 @@ export function recordToRow(record: MemoryRecord, vector: Float32Array, previous
     scope_key: scopeKey(record.scope),
     search_text: searchText(record, previousTurn?.text),
     meta_kv: metadataPairs(record.metadata),
-    vector: Array.from(previousTurn === undefined ? vector : withContext(vector, previousTurn.vector)),
+    vector: previousTurn === undefined ? vector : withContext(vector, previousTurn.vector),
   };
 }
 
