@@ -29,11 +29,11 @@ export interface EmbeddingsRequest {
    * How the endpoint is asked to send vectors. "base64" (what OpenAI's own SDKs ask for): each
    * vector as the base64 of its little-endian float32 bytes, a quarter of the JSON and decoded
    * straight into a Float32Array, where "float" makes a JSON number per dimension that is
-   * parsed, boxed into an array and thrown away. At 100k memories through bench/speed.ts's fake
-   * endpoint (256 dimensions) the bulk fill took 77 s instead of 104 s and peak RSS fell by
-   * about 25 MiB. Some servers reject it (older vLLM answers 400) or ignore it (Ollama and
-   * LM Studio send numbers anyway): a reply in either form is read, and the embedder falls back
-   * to "float" for a server that rejects base64 (openai-embedder.ts).
+   * parsed, boxed into an array and thrown away. In a probe of bench/speed.ts's 100k fill
+   * through its fake endpoint (256 dimensions, one run each) peak RSS fell from 720 to 687 MiB.
+   * Some servers reject it (older vLLM answers 400) or ignore it (Ollama and LM Studio send
+   * numbers anyway): a reply in either form is read, and the embedder falls back to "float"
+   * for a server that rejects base64 (openai-embedder.ts).
    */
   encoding: "base64" | "float";
   signal: AbortSignal;

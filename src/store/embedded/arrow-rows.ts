@@ -10,7 +10,9 @@ import { type Data, DataType, type Field, makeBuilder, makeData, RecordBatch, ty
  * number arrays it needed were about a third of everything the process allocated (1.2 of 4.2 GB
  * in 40 s), which kept V8's heap well above what was live. Here a vector column is one
  * Float32Array that the rows' vectors are copied into, and every other column goes through
- * one Arrow builder of its declared type.
+ * one Arrow builder of its declared type. (LanceDB loads apache-arrow's CommonJS build and
+ * omnimem its ES module build, so LanceDB sees this table as a foreign one and re-wraps its
+ * schema and batches, without copying their buffers.)
  */
 export function rowsToTable(rows: readonly Record<string, unknown>[], schema: Schema): Table {
   const children = schema.fields.map((field) => columnData(rows, field));
