@@ -17,6 +17,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { cpuBusyShare } from "./cpu-busy.js";
 import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "../test/support/fake-openai-server.js";
@@ -160,6 +161,7 @@ const run: SpeedRun = {
     node: process.version,
     os: `${process.platform} ${release()}`,
     loadAtStart: loadavg(),
+    cpuBusyAtStart: await cpuBusyShare(),
   },
   options: { ...options, sizes, systems: systems as SystemName[] },
   scale: [],

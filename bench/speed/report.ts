@@ -24,7 +24,16 @@ export interface InferEntry {
 export interface SpeedRun {
   date: string;
   command: string;
-  machine: { cores: number; cpu: string; memoryGiB: number; node: string; os: string; loadAtStart: number[] };
+  machine: {
+    cores: number;
+    cpu: string;
+    memoryGiB: number;
+    node: string;
+    os: string;
+    loadAtStart: number[];
+    /** Share of CPU time not idle in the second before the first measurement (absent in older runs). */
+    cpuBusyAtStart?: number;
+  };
   options: {
     sizes: number[];
     systems: SystemName[];
@@ -265,10 +274,15 @@ export function renderReport(run: SpeedRun): string {
       `${m.loadAtStart.map((v) => v.toFixed(2)).join(" / ")}${run.loadAtEnd === undefined ? "" : `, at end ${run.loadAtEnd.map((v) => v.toFixed(2)).join(" / ")}`}. ` +
       `mem0ai ${run.mem0Version ?? "?"}.`,
     "",
-    // A 1-minute load above half the cores: other work ran beside the benchmark.
-    ...(m.loadAtStart[0]! > m.cores / 2
-      ? [`**The machine was busy** (load average ${m.loadAtStart[0]!.toFixed(1)} on ${m.cores} cores at the start): other work shared the CPUs, so these latencies are noisy. Rerun on a quiet machine for numbers to quote.`, ""]
-      : []),
+    // Other work beside the benchmark: the CPUs measured more than a quarter busy just before it
+    // started (older runs have only the load average, which lags and over-reads: see cpu-busy.ts).
+    ...(m.cpuBusyAtStart === undefined
+      ? m.loadAtStart[0]! > m.cores / 2
+        ? [`**The machine may have been busy** (load average ${m.loadAtStart[0]!.toFixed(1)} on ${m.cores} cores at the start; this run did not sample CPU use).`, ""]
+        : []
+      : m.cpuBusyAtStart > 0.25
+        ? [`**The machine was busy**: the CPUs were ${(m.cpuBusyAtStart * 100).toFixed(0)}% busy in the second before the start, so other work shared them and these latencies are noisy. Rerun on a quiet machine for numbers to quote.`, ""]
+        : [`The CPUs were ${(m.cpuBusyAtStart * 100).toFixed(0)}% busy in the second before the start (the load average lags and reads high on this kind of machine).`, ""]),
     "## Setup",
     "",
     "- One fake OpenAI-compatible server (test/support/fake-openai-server.ts) on 127.0.0.1, started once in the parent process. It answers " +
