@@ -8,13 +8,20 @@ import { setTimeout as sleep } from "node:timers/promises";
  * minute before, and on the 2-core machines here it reads 1.5–2 with the CPUs idle.
  */
 export async function cpuBusyShare(ms = 1000): Promise<number> {
-  const total = () => cpus().reduce((sum, cpu) => {
-    const { user, nice, sys, idle, irq } = cpu.times;
-    return { busy: sum.busy + user + nice + sys + irq, all: sum.all + user + nice + sys + idle + irq };
-  }, { busy: 0, all: 0 });
-  const before = total();
+  const before = cpuTimes();
   await sleep(ms);
-  const after = total();
+  const after = cpuTimes();
   const all = after.all - before.all;
   return all > 0 ? (after.busy - before.busy) / all : 0;
+}
+
+/** Milliseconds every CPU has spent since boot: in all, and not idle. */
+function cpuTimes(): { busy: number; all: number } {
+  let busy = 0;
+  let all = 0;
+  for (const { times } of cpus()) {
+    busy += times.user + times.nice + times.sys + times.irq;
+    all += times.user + times.nice + times.sys + times.irq + times.idle;
+  }
+  return { busy, all };
 }

@@ -17,10 +17,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
-import { cpuBusyShare } from "./cpu-busy.js";
 import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "../test/support/fake-openai-server.js";
+import { cpuBusyShare } from "./cpu-busy.js";
 import { fakeModel, type ChatKinds } from "./speed/fake-model.js";
 import { isSystemName, type ChildMessage, type ChildResult, type InferResult, type ScaleResult, type SystemName } from "./speed/protocol.js";
 import { renderReport, type InferEntry, type ScaleEntry, type SpeedRun } from "./speed/report.js";

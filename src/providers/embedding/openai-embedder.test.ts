@@ -185,20 +185,22 @@ describe("OpenAICompatibleEmbedder", () => {
     });
 
     it("rejects a base64 reply that is not float32 values", async () => {
-      for (const bad of ["not base64!", "AAA=", ""]) {
-        const stub = createServer((_request, response) => {
-          response.writeHead(200, { "content-type": "application/json" });
-          response.end(JSON.stringify({ data: [{ embedding: bad }] }));
-        });
-        await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
-        const { port } = stub.address() as AddressInfo;
-        try {
+      let reply = "";
+      const stub = createServer((_request, response) => {
+        response.writeHead(200, { "content-type": "application/json" });
+        response.end(JSON.stringify({ data: [{ embedding: reply }] }));
+      });
+      await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
+      const { port } = stub.address() as AddressInfo;
+      try {
+        for (const bad of ["not base64!", "AAA=", ""]) {
+          reply = bad;
           const error = await rejection(embedder({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).embed(["x"]));
           expect(error).toBeInstanceOf(ProviderError);
           expect((error as ProviderError).message).toContain("Invalid response");
-        } finally {
-          await new Promise((resolve) => stub.close(resolve));
         }
+      } finally {
+        await new Promise((resolve) => stub.close(resolve));
       }
     });
   });

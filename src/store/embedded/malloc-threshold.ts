@@ -43,7 +43,7 @@ let maintaining = 0;
 
 /** Whether the thresholds can be set here (decided once per process, at its first maintenance). */
 export function malloptAvailability(): MalloptAvailability {
-  availability ??= load(process.env);
+  availability ??= load();
   return availability;
 }
 
@@ -67,7 +67,8 @@ function setThresholds(mmapBytes: number, trimBytes: number): void {
   mallopt!(M_TRIM_THRESHOLD, trimBytes);
 }
 
-function load(env: NodeJS.ProcessEnv): MalloptAvailability {
+function load(): MalloptAvailability {
+  const env = process.env;
   if (process.platform !== "linux") return { available: false, reason: "not glibc" };
   if (env.MALLOC_MMAP_THRESHOLD_ !== undefined || env.MALLOC_TRIM_THRESHOLD_ !== undefined || /mmap_threshold|trim_threshold/.test(env.GLIBC_TUNABLES ?? "")) {
     return { available: false, reason: "set in the environment" };
