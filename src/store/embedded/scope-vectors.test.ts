@@ -72,33 +72,68 @@ describe("ScopeVectors", () => {
     expect(read.calls).toBe(1);
   });
 
-  it("answers with a read that a write overlapped, but does not keep it", async () => {
+  it("keeps a read that writes overlapped, with those writes applied in order", async () => {
     const vectors = new ScopeVectors(DIMS, 1 << 20);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let calls = 0;
+    const read = rowsOf("alice", 5);
     const slowRead = async () => {
       calls++;
       await gate;
-      return rowsOf("alice", 5);
+      return read;
     };
-    const first = vectors.nearest("alice", randomVector(1), 3, slowRead);
+    const target = randomVector(3);
+    const first = vectors.nearest("alice", target, 3, slowRead);
     // A second query meanwhile shares the same read.
-    const second = vectors.nearest("alice", randomVector(2), 3, slowRead);
-    vectors.upserted([{ id: "written-meanwhile", scopeKey: "alice", vector: randomVector(3) }]);
+    const second = vectors.nearest("alice", target, 3, slowRead);
+    // Written while the read is in flight: a new row, a row that is then deleted, a delete of a
+    // row the read returns, and a delete followed by a re-insert.
+    vectors.upserted([{ id: "written-meanwhile", scopeKey: "alice", vector: target }]);
+    vectors.upserted([{ id: "short-lived", scopeKey: "alice", vector: target }]);
+    vectors.removed(["short-lived", "alice-0", "alice-1"]);
+    vectors.upserted([{ id: "alice-1", scopeKey: "alice", vector: randomVector(11) }]);
+    // Another owner's write does not reach alice.
+    vectors.upserted([{ id: "bob-x", scopeKey: "bob", vector: target }]);
     release();
-    expect(await first).toHaveLength(3);
-    expect(await second).toHaveLength(3);
+    expect((await first)[0]).toMatchObject({ id: "written-meanwhile" });
+    expect((await second)[0]).toMatchObject({ id: "written-meanwhile" });
     expect(calls).toBe(1);
-    expect(vectors.heldBytes).toBe(0);
-    await vectors.nearest("alice", randomVector(1), 3, async () => (calls++, rowsOf("alice", 5)));
-    expect(calls).toBe(2);
     expect(vectors.heldBytes).toBeGreaterThan(0);
+    const held = await vectors.nearest("alice", target, 100, slowRead);
+    expect(calls).toBe(1);
+    expect(held.map((hit) => hit.id).sort()).toEqual(["alice-1", "alice-2", "alice-3", "alice-4", "written-meanwhile"]);
+    expect(held.find((hit) => hit.id === "alice-1")!.score).toBeCloseTo(cosine(randomVector(11), target), 6);
+  });
+
+  it("answers with a read that a reset of the index overlapped, but does not keep it", async () => {
+    const vectors = new ScopeVectors(DIMS, 1 << 20);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const pending = vectors.nearest("alice", randomVector(1), 3, async () => (await gate, rowsOf("alice", 5)));
+    vectors.clear();
+    release();
+    expect(await pending).toHaveLength(3);
+    expect(vectors.heldBytes).toBe(0);
+  });
+
+  it("returns the same ranking as a full sort, ties broken by id, at any limit", async () => {
+    const vectors = new ScopeVectors(DIMS, 1 << 22);
+    const rows = [...rowsOf("alice", 300), ...rowsOf("alice", 20, 0).map((row) => ({ ...row, id: `${row.id}-twin` }))];
+    const query = randomVector(77);
+    const expected = rows
+      .map((row) => ({ id: row.id, score: cosine(row.vector, query) }))
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const limit of [1, 7, 50, 320, 1000]) {
+      const hits = await vectors.nearest("alice", query, limit, async () => rows);
+      expect(hits.map((hit) => hit.id)).toEqual(expected.slice(0, limit).map((hit) => hit.id));
+    }
   });
 
   it("evicts the least recently searched owners past its budget, and never holds an owner bigger than it", async () => {
-    expect(new ScopeVectors(DIMS, 100 * 40).fits(100)).toBe(true);
-    expect(new ScopeVectors(DIMS, 100 * 40).fits(101)).toBe(false);
+    // An owner may take half the budget at most.
+    expect(new ScopeVectors(DIMS, 100 * 40).fits(50)).toBe(true);
+    expect(new ScopeVectors(DIMS, 100 * 40).fits(51)).toBe(false);
     // Room for about 100 rows of 8 float32s plus a float64 norm (40 bytes each).
     const vectors = new ScopeVectors(DIMS, 100 * 40);
     const reads = { a: reader(rowsOf("a", 40)), b: reader(rowsOf("b", 40)), c: reader(rowsOf("c", 40)) };

@@ -15,8 +15,18 @@ interface ScopeEntry {
   norms: Float64Array;
 }
 
+/** A write the index made to an owner while that owner's rows were being read. */
+type WriteDuringRead = { kind: "upsert"; row: ScopeVectorRow } | { kind: "remove"; ids: readonly string[] };
+
 interface Loading {
-  /** Set when a write touched the owner while its rows were being read: the read is not kept. */
+  /**
+   * The writes that overlapped the read, in order: replayed onto what the read returned, so the
+   * entry is current whichever of them the read already saw (an upsert by id and a delete of an
+   * id give the same result applied twice). An owner written to on every request would
+   * otherwise never be kept and be read again on every query.
+   */
+  writes: WriteDuringRead[];
+  /** Set when the whole index was replaced meanwhile (clear): the read is answered, not kept. */
   stale: boolean;
   done: Promise<ScopeEntry>;
 }
@@ -45,9 +55,12 @@ export class ScopeVectors {
     private readonly budgetBytes: number,
   ) {}
 
-  /** Whether an owner of `rows` rows fits the budget (one too big would be read on every query). */
+  /**
+   * Whether an owner of `rows` rows is worth holding: at most half the budget, so that one big
+   * owner leaves room for others (and one too big would be read on every query).
+   */
   fits(rows: number): boolean {
-    return rows * (this.dimensions * Float32Array.BYTES_PER_ELEMENT + Float64Array.BYTES_PER_ELEMENT) <= this.budgetBytes;
+    return rows * (this.dimensions * Float32Array.BYTES_PER_ELEMENT + Float64Array.BYTES_PER_ELEMENT) <= this.budgetBytes / 2;
   }
 
   /**
@@ -62,8 +75,7 @@ export class ScopeVectors {
   /** After the index wrote `rows` (insert or merge-insert by id). */
   upserted(rows: readonly ScopeVectorRow[]): void {
     for (const row of rows) {
-      const loading = this.loading.get(row.scopeKey);
-      if (loading !== undefined) loading.stale = true;
+      this.loading.get(row.scopeKey)?.writes.push({ kind: "upsert", row });
       const entry = this.scopes.get(row.scopeKey);
       if (entry !== undefined) this.put(row.scopeKey, entry, row.id, row.vector);
     }
@@ -71,13 +83,8 @@ export class ScopeVectors {
 
   /** After the index deleted `ids` (whose owners it does not say). */
   removed(ids: readonly string[]): void {
-    for (const loading of this.loading.values()) loading.stale = true;
-    for (const entry of this.scopes.values()) {
-      for (const id of ids) {
-        const slot = entry.slots.get(id);
-        if (slot !== undefined) removeSlot(entry, slot, this.dimensions);
-      }
-    }
+    for (const loading of this.loading.values()) loading.writes.push({ kind: "remove", ids });
+    for (const entry of this.scopes.values()) removeIds(entry, ids, this.dimensions);
   }
 
   clear(): void {
@@ -104,11 +111,16 @@ export class ScopeVectors {
     const pending = this.loading.get(key);
     if (pending !== undefined) return pending.done;
     const loading: Loading = {
+      writes: [],
       stale: false,
       done: read()
         .then((rows) => {
           const entry = emptyEntry(rows.length, this.dimensions);
           for (const row of rows) appendSlot(entry, row.id, row.vector, this.dimensions);
+          for (const write of loading.writes) {
+            if (write.kind === "upsert") putSlot(entry, write.row.id, write.row.vector, this.dimensions);
+            else removeIds(entry, write.ids, this.dimensions);
+          }
           if (!loading.stale && this.bytesOf(entry) <= this.budgetBytes) {
             this.scopes.set(key, entry);
             this.bytes += this.bytesOf(entry);
@@ -123,13 +135,8 @@ export class ScopeVectors {
   }
 
   private put(key: string, entry: ScopeEntry, id: string, vector: ArrayLike<number>): void {
-    const slot = entry.slots.get(id);
-    if (slot !== undefined) {
-      writeSlot(entry, slot, vector, this.dimensions);
-      return;
-    }
     const before = this.bytesOf(entry);
-    appendSlot(entry, id, vector, this.dimensions);
+    putSlot(entry, id, vector, this.dimensions);
     this.bytes += this.bytesOf(entry) - before;
     if (this.bytes > this.budgetBytes) {
       // The owner that just grew is the most recently used; evict others first, then itself.
@@ -154,6 +161,20 @@ export class ScopeVectors {
 function emptyEntry(capacity: number, dimensions: number): ScopeEntry {
   const rows = Math.max(8, capacity);
   return { ids: [], slots: new Map(), vectors: new Float32Array(rows * dimensions), norms: new Float64Array(rows) };
+}
+
+/** Writes `id`'s vector: in its slot when the owner holds it, else in a new one. */
+function putSlot(entry: ScopeEntry, id: string, vector: ArrayLike<number>, dimensions: number): void {
+  const slot = entry.slots.get(id);
+  if (slot === undefined) appendSlot(entry, id, vector, dimensions);
+  else writeSlot(entry, slot, vector, dimensions);
+}
+
+function removeIds(entry: ScopeEntry, ids: readonly string[], dimensions: number): void {
+  for (const id of ids) {
+    const slot = entry.slots.get(id);
+    if (slot !== undefined) removeSlot(entry, slot, dimensions);
+  }
 }
 
 function appendSlot(entry: ScopeEntry, id: string, vector: ArrayLike<number>, dimensions: number): void {
@@ -198,20 +219,49 @@ function removeSlot(entry: ScopeEntry, slot: number, dimensions: number): void {
   entry.ids.pop();
 }
 
+/**
+ * The `limit` best rows by cosine, highest first (ties by id). Only the best so far are kept,
+ * in order: a row below the worst of them costs one comparison, so an owner of 10k rows is not
+ * turned into 10k hit objects and sorted to return 10.
+ */
 function topByCosine(entry: ScopeEntry, query: Float32Array, dimensions: number, limit: number): IndexHit[] {
   let queryNorm = 0;
   for (let d = 0; d < dimensions; d++) queryNorm += query[d]! * query[d]!;
   queryNorm = Math.sqrt(queryNorm);
-  const hits: IndexHit[] = [];
+  const best: IndexHit[] = [];
+  if (limit < 1) return best;
   const { ids, vectors, norms } = entry;
   for (let slot = 0; slot < ids.length; slot++) {
-    const offset = slot * dimensions;
-    let dot = 0;
-    for (let d = 0; d < dimensions; d++) dot += vectors[offset + d]! * query[d]!;
     const norm = norms[slot]! * queryNorm;
     // A zero vector matches nothing (the index gives it no distance either).
-    if (norm > 0) hits.push({ id: ids[slot]!, score: dot / norm });
+    if (!(norm > 0)) continue;
+    const score = dot(vectors, slot * dimensions, query, dimensions) / norm;
+    if (best.length === limit && !ranksAbove(score, ids[slot]!, best[limit - 1]!)) continue;
+    let at = best.length === limit ? limit - 1 : best.length;
+    while (at > 0 && ranksAbove(score, ids[slot]!, best[at - 1]!)) at--;
+    if (best.length === limit) best.pop();
+    best.splice(at, 0, { id: ids[slot]!, score });
   }
-  hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return hits.length > limit ? hits.slice(0, limit) : hits;
+  return best;
+}
+
+/** vectors[offset ..] · query, four lanes at a time (about a third faster than one in V8). */
+function dot(vectors: Float32Array, offset: number, query: Float32Array, dimensions: number): number {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let e = 0;
+  let d = 0;
+  for (; d + 3 < dimensions; d += 4) {
+    a += vectors[offset + d]! * query[d]!;
+    b += vectors[offset + d + 1]! * query[d + 1]!;
+    c += vectors[offset + d + 2]! * query[d + 2]!;
+    e += vectors[offset + d + 3]! * query[d + 3]!;
+  }
+  for (; d < dimensions; d++) a += vectors[offset + d]! * query[d]!;
+  return a + b + c + e;
+}
+
+function ranksAbove(score: number, id: string, hit: IndexHit): boolean {
+  return score > hit.score || (score === hit.score && id < hit.id);
 }
