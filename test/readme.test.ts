@@ -43,5 +43,6 @@ describe("README examples", () => {
     expect(exported).toHaveLength(2);
     // taken before the import: the curry turn only
     expect(JSON.parse(await readFile(join(home, "memories.json"), "utf8")).results).toHaveLength(1);
-  });
+    // A dozen CLI processes one after another: as long as the script's own limit, not the default 30 s.
+  }, 120_000);
 });

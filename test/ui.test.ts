@@ -3,7 +3,9 @@
  * against `omnimem serve` (a child process on loopback, with API keys). One server and one
  * browser for the file; the tests run in order on one page, as a person would use it: give the
  * key, search, browse, drop a photo, edit, delete. Every request the page makes is recorded and
- * must stay on loopback. The run writes the README's screenshots into docs/screenshots/.
+ * must stay on loopback. The screenshots the README shows are taken on every run, and written
+ * into docs/screenshots/ with OMNIMEM_UPDATE_SCREENSHOTS=1 (otherwise into a temporary folder,
+ * so that `npm test` leaves the checkout as it found it).
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -22,13 +24,14 @@ if (!HAVE_CHROMIUM) console.warn(`test/ui.test.ts skipped: ${CHROMIUM} is missin
 const KEY = "ui-test-full-key-0123456789";
 const TEAM_KEY = "ui-test-team-a-key-0123456789";
 const REPO = join(import.meta.dirname, "..");
-const SCREENSHOTS = join(REPO, "docs", "screenshots");
+const UPDATE_SCREENSHOTS = process.env.OMNIMEM_UPDATE_SCREENSHOTS === "1";
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
 const DAY = 24 * 60 * 60 * 1000;
 
 let root: string;
 let profile: string;
+let screenshots: string;
 let serve: ServeProcess;
 let context: BrowserContext;
 let page: Page;
@@ -48,7 +51,7 @@ async function screenshot(name: string, fullPage = false): Promise<void> {
     ["phone", PHONE],
   ] as const) {
     await page.setViewportSize(viewport);
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage });
+    await page.screenshot({ path: join(screenshots, `${name}-${width}.png`), fullPage });
   }
   await page.setViewportSize(DESKTOP);
 }
@@ -72,7 +75,8 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     }
     await post("add", { user_id: "carol", app_id: "team-a", session_id: "s1", messages: [{ role: "user", timestamp: t0, content: "Team A only." }], sync: true }, TEAM_KEY);
 
-    await mkdir(SCREENSHOTS, { recursive: true });
+    screenshots = UPDATE_SCREENSHOTS ? join(REPO, "docs", "screenshots") : await mkdtemp(join(tmpdir(), "omnimem-ui-screenshots-"));
+    await mkdir(screenshots, { recursive: true });
     profile = await mkdtemp(join(tmpdir(), "omnimem-ui-chromium-"));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -90,6 +94,7 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     await context?.close();
     const exit = await serve?.stop();
     if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+    if (screenshots !== undefined && !UPDATE_SCREENSHOTS) await rm(screenshots, { recursive: true, force: true });
     if (root !== undefined) await removeTempRoot(root);
     expect(exit?.code).toBe(0);
   });

@@ -40,7 +40,7 @@ describe("WalCheckpointer", () => {
       const before = statSync(path).size;
       commitRows(db, 3_000);
       // The worker notices the commits and copies them over.
-      await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 2_000_000), { timeout: 5_000, interval: 50 });
+      await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 2_000_000), { timeout: 20_000, interval: 50 });
       expect(db.prepare("SELECT count(*) AS n FROM rows").get()).toEqual({ n: 3_000 });
     } finally {
       await checkpointer.close();
