@@ -93,6 +93,31 @@ describe("LanceIndex", () => {
     expect(stats.fragmentStats.numFragments).toBe(1);
   });
 
+  it("keeps a small table's keyword index current: maintenance is due after a quarter of the table, 250 rows at least", async () => {
+    index = new LanceIndex({ directory: join(root, "lance"), maintainEveryWrites: 1_000 });
+    await index.open(identity);
+    const unindexed = async () => {
+      const connection = await lancedb.connect(join(root, "lance"));
+      const table = await connection.openTable("memories");
+      const fts = (await table.listIndices()).find((entry) => entry.indexType === "FTS")!;
+      const stats = await table.indexStats(fts.name);
+      table.close();
+      connection.close();
+      return stats?.numUnindexedRows;
+    };
+    const batch = (from: number) => documents(alice, Array.from({ length: 100 }, (_, i) => `fact number ${from + i}`));
+    // The first write creates the full-text index over its rows; 200 rows written are not due.
+    await index.insert(batch(0));
+    await index.insert(batch(100));
+    await index.idle();
+    expect(await unindexed()).toBe(100);
+    // 300 rows written: due (a fixed 2,000 rows left every one of them unindexed).
+    await index.insert(batch(200));
+    await index.idle();
+    expect(await unindexed()).toBe(0);
+    expect((await index.keyword("number 250", { scope: alice, limit: 1 })).length).toBe(1);
+  });
+
   it("records the embedding identity and refuses another", async () => {
     index = new LanceIndex({ directory: join(root, "lance") });
     await index.open(identity);
