@@ -52,6 +52,34 @@ describe("EmbeddedStore specifics", () => {
     }
   });
 
+  it("answers owed records from memory exactly as SQLite does, through adds, updates and deletes", async () => {
+    const root = await makeTempRoot();
+    let store = new EmbeddedStore({ root });
+    await store.open();
+    try {
+      const scope = { appId: "default", projectId: "default", ownerType: "user" as const, ownerId: "alice" };
+      const other = { ...scope, ownerId: "bob" };
+      const kept = makeRecord(scope, "kept as written", { metadata: { topic: "tea", n: 2 }, sessionId: "s1", role: "user", senderId: "Alice" });
+      const edited = makeRecord(scope, "edited later", { sourceParts: [{ type: "image", format: "png", parser: "image/ocr", sha256: "ab".repeat(32), bytes: 1234 }] });
+      const removed = makeRecord(scope, "deleted later");
+      await store.apply([{ op: "add", record: kept }, { op: "add", record: edited }, { op: "add", record: removed }, { op: "add", record: makeRecord(other, "bob's") }]);
+      await store.apply([{ op: "update", record: { ...edited, text: "edited now", createdAt: 1, updatedAt: edited.updatedAt + 5 } }, { op: "delete", id: removed.id }]);
+      const held = store.owedRecords(scope, undefined, 100);
+      expect(held.map((record) => record.text)).toEqual(["edited now", "kept as written"]);
+      expect(store.owedRecords(scope, undefined, 1)).toEqual(held.slice(0, 1));
+      // After a reopen the owed ids come from the outbox with no record: SQLite answers.
+      await store.close();
+      store = new EmbeddedStore({ root });
+      await store.open();
+      expect(store.owedRecords(scope, undefined, 100)).toEqual(held);
+      // A filter is always SQLite's, and agrees.
+      expect(store.owedRecords(scope, { topic: "tea" } as never, 100).map((record) => record.id)).toEqual([kept.id]);
+    } finally {
+      await store.close();
+      await removeTempRoot(root);
+    }
+  });
+
   it("lets one process at a time own a root", async () => {
     const root = await makeTempRoot();
     const first = new EmbeddedStore({ root });

@@ -29,7 +29,7 @@ import { WalCheckpointer } from "./wal-checkpointer.js";
 import { OwedUpserts } from "./owed-upserts.js";
 import { pendingIndexRecords } from "./pending-records.js";
 import type { Logger } from "../../log.js";
-import { type CatalogRow, StateDb, rowScope, rowToRecord } from "./state-db.js";
+import { type CatalogRow, StateDb, recordToRow, rowScope, rowToRecord } from "./state-db.js";
 
 export interface EmbeddedStoreOptions {
   /** The data root: markdown folders per app, and `.index/` for SQLite and LanceDB. */
@@ -205,7 +205,8 @@ export class EmbeddedStore implements MemoryStore {
       for (const [scope, delta] of deltas) this.adjustCount(scope, delta);
       // One job per change, in order; search needs the upserts of records that exist.
       changes.forEach((change, i) => {
-        if (change.op !== "delete") this.owed.add(applied.jobs[i]!.seq, change.record.id, ownerKey(change.record.scope));
+        if (change.op === "delete") this.owed.deleted(change.id);
+        else this.owed.add(applied.jobs[i]!.seq, change.record.id, ownerKey(change.record.scope), asStored(change, previous.get(change.record.id)));
       });
       return applied;
     });
@@ -280,7 +281,11 @@ export class EmbeddedStore implements MemoryStore {
 
   /** This owner's records whose index upsert is owed, matching the scope and filter, newest first. */
   owedRecords(scope: Scope, filter: SearchFilter | undefined, limit: number): MemoryRecord[] {
-    return pendingIndexRecords(this.requireState(), this.owed.idsOf(ownerKey(scope)), scope, filter, limit);
+    const state = this.requireState();
+    // Unfiltered, the records held in memory answer; a filter is SQL's to evaluate.
+    const held = filter === undefined || Object.keys(filter).length === 0 ? this.owed.recordsOf(ownerKey(scope)) : undefined;
+    if (held === undefined) return pendingIndexRecords(state, this.owed.idsOf(ownerKey(scope)), scope, filter, limit);
+    return held.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit);
   }
 
   async pendingIndexJobs(limit: number): Promise<IndexJob[]> {
@@ -570,4 +575,13 @@ function decodeCursor(cursor: string, sort: ListSort): [number, string] {
     // fall through to the error below
   }
   throw new ValidationError("cursor is not one this store returned for this sort", { details: { path: "cursor" } });
+}
+
+/**
+ * An added or updated record as the catalog now returns it (what a read of the row would give):
+ * the row written, read back without SQLite. An update keeps the row's file and creation time.
+ */
+function asStored(change: Exclude<RecordChange, { op: "delete" }>, before: CatalogRow | undefined): MemoryRecord {
+  if (change.op === "add" || before === undefined) return rowToRecord(recordToRow(change.record, logFilePath(change.record.scope, change.record.kind, change.record.timestamp)));
+  return rowToRecord({ ...recordToRow(change.record, before.file), created_at: before.created_at });
 }
