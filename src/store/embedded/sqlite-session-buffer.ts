@@ -9,7 +9,7 @@ function keyParams(key: SessionKey): string[] {
   return [scope.appId, scope.projectId, scope.ownerType, scope.ownerId, sessionId];
 }
 
-/** Session buffers in the embedded store's SQLite file (WAL, synchronous=FULL: a buffered turn survives a crash). */
+/** Session buffers in the embedded store's SQLite file (WAL: a buffered turn survives the process being killed). */
 export class SqliteSessionBuffer implements SessionBuffer {
   constructor(private readonly state: () => StateDb) {}
 

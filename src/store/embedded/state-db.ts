@@ -90,6 +90,9 @@ CREATE TABLE IF NOT EXISTS session_buffer (
   source_parts TEXT
 );
 CREATE INDEX IF NOT EXISTS session_buffer_by_session ON session_buffer (app_id, project_id, owner_type, owner_id, session_id, ts, seq);
+-- Each buffered turn takes max(seq) + 1: without this, a scan of every buffered turn of every
+-- session per add (43 us at 600 buffered turns, 194 us at 5,000).
+CREATE INDEX IF NOT EXISTS session_buffer_by_seq ON session_buffer (seq);
 
 CREATE TABLE IF NOT EXISTS session_status (
   app_id TEXT NOT NULL,
