@@ -10,8 +10,8 @@
  * every session is flushed and every acknowledged turn must be found again: by /get (all of
  * each user's memories) and, for a sample, by a keyword search. Prints and writes a report.
  */
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -60,7 +60,32 @@ function record(operation: Operation, ms: number): void {
 
 
 
-async function startServer(root: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere.
+ * The latencies depend on how busy the machine is; the CPU per request does far less.
+ */
+async function processCpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined || process.platform !== "linux") return undefined;
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's clock ticks per second for /proc times (sysconf(_SC_CLK_TCK)); 100 on every common build. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+async function startServer(root: string): Promise<{ url: string; pid: number | undefined; stop: () => Promise<number | null> }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("OMNIMEM_")));
   const profile = values["cpu-prof"] === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", values["cpu-prof"]];
   const child = spawn(process.execPath, [...profile, ...CLI_NODE_ARGS, "serve", "--root", root, "--port", "0"], {
@@ -78,6 +103,7 @@ async function startServer(root: string): Promise<{ url: string; stop: () => Pro
   });
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once("exit", (code) => resolve(code));
@@ -190,9 +216,14 @@ async function main(): Promise<void> {
   let exitCode: number | null = null;
   try {
     const started = performance.now();
+    const serverCpuBefore = await processCpuSeconds(server.pid);
+    const clientCpuBefore = process.cpuUsage();
     const deadline = Date.now() + SECONDS * 1000;
     await Promise.all(Array.from({ length: CLIENTS }, (_, index) => runClient(index, client, deadline)));
     const elapsed = (performance.now() - started) / 1000;
+    const serverCpuAfter = await processCpuSeconds(server.pid);
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
     const checkStarted = performance.now();
     const { missing, searchMisses, memories, pending } = await verify(client);
     const checkSeconds = (performance.now() - checkStarted) / 1000;
@@ -225,6 +256,15 @@ async function main(): Promise<void> {
       `Throughput: **${(total / elapsed).toFixed(1)} requests/s** over ${elapsed.toFixed(1)} s (${total} requests); ` +
         `${acknowledged.length} turns acknowledged in ${sessions.size} sessions.`,
       "",
+      ...(serverCpuBefore === undefined || serverCpuAfter === undefined
+        ? []
+        : [
+            `CPU over the run: the server ${(serverCpuAfter - serverCpuBefore).toFixed(1)} s (all its threads; ` +
+              `**${((1000 * (serverCpuAfter - serverCpuBefore)) / total).toFixed(2)} ms per request**), the load generator ${clientCpuSeconds.toFixed(1)} s, ` +
+              `of the ${(cpus().length * elapsed).toFixed(0)} CPU-seconds the machine had. Latency under a closed loop of ${CLIENTS} clients is ` +
+              "mostly waiting for a core, so it moves with whatever else the machine runs; the CPU per request is the steadier measure of the server's cost.",
+            "",
+          ]),
       `Errors: **${errors.length}**${errors.length === 0 ? "" : ` (first: ${errors[0]!.operation}: ${errors[0]!.message})`}.`,
       "",
       `Nothing lost: after flushing every session, /get returned ${memories} memories; ` +
