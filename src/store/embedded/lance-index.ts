@@ -23,6 +23,15 @@ const LAYOUT = 4;
 const MIGRATABLE_LAYOUT = 3;
 /** Sessions whose latest turn is remembered in memory (see `lastTurns`). */
 const LAST_TURNS_KEPT = 10_000;
+/**
+ * A due maintenance waits until this many times the last one's duration has passed since it
+ * ended, so that maintenance takes at most a third of the time while writes stream in. Its cost
+ * grows with the table: LanceDB's compaction rewrites every fragment under a million rows (the
+ * Node API has no compaction options), 0.2 s at 12k rows of 256 dimensions, 1.1 s at 82k in a
+ * probe, and a bulk import that makes it due every second kept one running back to back beside
+ * the writes. Between writes (a server's usual day) it changes nothing: the wait has passed.
+ */
+const MAINTENANCE_SPACING = 2;
 /** The column the full-text index reads: sender, text and the previous turn (see search-text.ts). */
 const FTS_COLUMN = "search_text";
 
@@ -48,6 +57,8 @@ export interface LanceIndexOptions {
    * and many small fragments slow every query down, long before the row count says so.
    */
   maintainEveryWrites?: number;
+  /** A due maintenance waits this many times the last one's duration after it (MAINTENANCE_SPACING). */
+  maintenanceSpacing?: number;
   /** HNSW search breadth: higher finds more of the true neighbours, slower. */
   ef?: number;
   /**
@@ -97,6 +108,10 @@ export class LanceIndex implements SearchIndex {
   private rowsAtMaintenance = 0;
   private writesSinceMaintenance = 0;
   private maintenanceRunning: Promise<void> | undefined;
+  /** A due maintenance put off until MAINTENANCE_SPACING allows it (see maintainIfDue). */
+  private deferredMaintenance: NodeJS.Timeout | undefined;
+  /** When the last maintenance ended and how long it took. */
+  private lastMaintenance = { endedAt: 0, tookMs: 0 };
   /**
    * The latest verbatim turn written per session (scope and session id), so that a session's
    * next add finds its previous turn without a table query. Only this process writes the root.
@@ -110,6 +125,7 @@ export class LanceIndex implements SearchIndex {
       annMinScopeRows: 5_000,
       maintainEveryRows: 2_000,
       maintainEveryWrites: 100,
+      maintenanceSpacing: MAINTENANCE_SPACING,
       ef: 100,
       vectorCacheBytes: 32 * 1024 * 1024,
       ...options,
@@ -275,9 +291,14 @@ export class LanceIndex implements SearchIndex {
    * meanwhile. One maintenance runs at a time.
    */
   maintain(): Promise<void> {
+    clearTimeout(this.deferredMaintenance);
+    this.deferredMaintenance = undefined;
+    if (this.maintenanceRunning !== undefined) return this.maintenanceRunning;
+    const started = Date.now();
     // What a maintenance frees goes back to the system (malloc-threshold.ts).
-    this.maintenanceRunning ??= whileMaintaining(() => this.runMaintenance()).finally(() => {
+    this.maintenanceRunning = whileMaintaining(() => this.runMaintenance()).finally(() => {
       this.maintenanceRunning = undefined;
+      this.lastMaintenance = { endedAt: Date.now(), tookMs: Date.now() - started };
       // Writes that landed while it ran may already be due: left for the next write, that work
       // would start under an unrelated add (at 100k rows, seconds of both cores beside it).
       this.maintainIfDue();
@@ -341,8 +362,11 @@ export class LanceIndex implements SearchIndex {
   /** Resolves when background maintenance started by writes has finished (for benchmarks and tests). */
   async idle(): Promise<void> {
     await this.writeChain.catch(() => undefined);
-    // A maintenance can start the next one as it ends (see `maintain`).
-    while (this.maintenanceRunning !== undefined) await this.maintenanceRunning.catch(() => undefined);
+    // A maintenance can start or schedule the next one as it ends (see `maintain`); one put off
+    // for spacing runs now: idle means caught up.
+    while (this.maintenanceRunning !== undefined || this.deferredMaintenance !== undefined) {
+      await (this.maintenanceRunning ?? this.maintain()).catch(() => undefined);
+    }
   }
 
   private async createTable(identity: EmbeddingIdentity): Promise<void> {
@@ -405,9 +429,18 @@ export class LanceIndex implements SearchIndex {
 
   private maintainIfDue(): void {
     const due = this.rowsSinceMaintenance >= this.rowsDue() || this.writesSinceMaintenance >= this.options.maintainEveryWrites;
-    if (due && this.maintenanceRunning === undefined && this.table !== undefined) {
+    if (!due || this.maintenanceRunning !== undefined || this.deferredMaintenance !== undefined || this.table === undefined) return;
+    const wait = this.lastMaintenance.endedAt + this.options.maintenanceSpacing * this.lastMaintenance.tookMs - Date.now();
+    if (wait <= 0) {
       this.maintain().catch((error: unknown) => this.options.onBackgroundError?.(error));
+      return;
     }
+    this.deferredMaintenance = setTimeout(() => {
+      this.deferredMaintenance = undefined;
+      this.maintainIfDue();
+    }, wait);
+    // A timer must not keep a process alive that has nothing else to do.
+    this.deferredMaintenance.unref();
   }
 
   /**
