@@ -3,7 +3,7 @@
  * an image by URL, text and an image in one turn, an inline PDF, a PDF by file://, each found
  * by every search method; then the error table, auth, health, metrics, OpenAPI and the client.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import { mkdir, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -236,6 +236,26 @@ describe("the error table over HTTP", () => {
     const big = { session_id: "big", messages: [turn("x".repeat(BODY_LIMIT + 10))] };
     const error = await expectError(post("add", big), 413, "PAYLOAD_TOO_LARGE");
     expect(error.details).toEqual({ limit: BODY_LIMIT });
+  });
+
+  it("counts a chunked body (no content-length) as it arrives: 413 past the limit, read as usual below it", async () => {
+    const sendChunked = (body: string) =>
+      new Promise<{ status: number; json: { error?: { code: string } } }>((resolve, reject) => {
+        const req = httpRequest(api("search"), { method: "POST", headers: { ...auth, "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
+          let text = "";
+          res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as { error?: { code: string } } }));
+        });
+        req.on("error", reject);
+        // Two chunks: the length is known to no one until the end.
+        req.write(body.slice(0, 10));
+        req.end(body.slice(10));
+      });
+    const small = await sendChunked(JSON.stringify({ user_id: "alice", query: QUERY }));
+    expect(small.status).toBe(200);
+    const big = await sendChunked(JSON.stringify({ user_id: "alice", query: "x".repeat(BODY_LIMIT + 10) }));
+    expect(big.status).toBe(413);
+    expect(big.json.error?.code).toBe("PAYLOAD_TOO_LARGE");
   });
 });
 
