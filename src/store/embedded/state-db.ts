@@ -148,6 +148,12 @@ export interface CatalogRow extends RecordColumns {
 /** The SQLite side of the embedded store: schema, and the statements the store runs. */
 export class StateDb {
   readonly db: Database.Database;
+  /**
+   * One better-sqlite3 transaction function for every transaction, given the work to run:
+   * `db.transaction(work)` made a new wrapper each time (0.7% of the server's CPU under
+   * bench/load.ts). Nested calls still become savepoints: the wrapper checks the connection.
+   */
+  private readonly runTransaction: (work: () => unknown) => unknown;
   readonly createdNow: boolean;
 
   constructor(
@@ -155,6 +161,7 @@ export class StateDb {
     options: { syncEveryCommit?: boolean } = {},
   ) {
     this.db = new Database(path);
+    this.runTransaction = this.db.transaction((work: () => unknown) => work());
     this.db.pragma("journal_mode = WAL");
     // NORMAL (WAL): a commit is written to the WAL before it returns, so it survives the process
     // being killed; the WAL is fsynced by the store's periodic sync and at checkpoints, not on
@@ -176,7 +183,7 @@ export class StateDb {
   }
 
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.runTransaction(work) as T;
   }
 
   putCatalog(record: MemoryRecord, file: string): void {
