@@ -147,6 +147,12 @@ describe("ScopeVectors", () => {
     await vectors.nearest("a", query, 1, reads.a.fn);
     await vectors.nearest("b", query, 1, reads.b.fn);
     expect([reads.a.calls, reads.b.calls, reads.c.calls]).toEqual([1, 2, 1]);
+    // An owner that grows past half the budget is let go: queries for it go to LanceDB.
+    const growing = new ScopeVectors(DIMS, 100 * 40);
+    await growing.nearest("g", query, 1, reader(rowsOf("g", 50)).fn);
+    expect(growing.heldBytes).toBeGreaterThan(0);
+    growing.upserted(rowsOf("g", 1, 50));
+    expect(growing.heldBytes).toBe(0);
     const huge = reader(rowsOf("huge", 500));
     const hits = await vectors.nearest("huge", query, 3, huge.fn);
     expect(hits).toHaveLength(3);

@@ -138,7 +138,11 @@ export class ScopeVectors {
     const before = this.bytesOf(entry);
     putSlot(entry, id, vector, this.dimensions);
     this.bytes += this.bytesOf(entry) - before;
-    if (this.bytes > this.budgetBytes) {
+    if (!this.fits(entry.ids.length)) {
+      // Grown past what queries send here (fits): held, it would only take memory.
+      this.scopes.delete(key);
+      this.bytes -= this.bytesOf(entry);
+    } else if (this.bytes > this.budgetBytes) {
       // The owner that just grew is the most recently used; evict others first, then itself.
       this.touch(key);
       this.evict();
