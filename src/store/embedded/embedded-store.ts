@@ -29,7 +29,7 @@ import { WalCheckpointer } from "./wal-checkpointer.js";
 import { OwedUpserts } from "./owed-upserts.js";
 import { pendingIndexRecords } from "./pending-records.js";
 import type { Logger } from "../../log.js";
-import { type CatalogRow, StateDb, recordToRow, rowScope, rowToRecord } from "./state-db.js";
+import { type CatalogRow, StateDb, rowScope, rowToRecord } from "./state-db.js";
 
 export interface EmbeddedStoreOptions {
   /** The data root: markdown folders per app, and `.index/` for SQLite and LanceDB. */
@@ -164,6 +164,8 @@ export class EmbeddedStore implements MemoryStore {
 
       const now = new Date().toISOString();
       const deltas: [Scope, number][] = [];
+      // The rows written for adds and updates, as the catalog now holds them (see OwedUpserts).
+      const written = new Map<string, CatalogRow>();
       const applied = state.transaction(() => {
         const jobs: IndexJob[] = [];
         const history: HistoryEntry[] = [];
@@ -175,7 +177,7 @@ export class EmbeddedStore implements MemoryStore {
         };
         for (const change of changes) {
           if (change.op === "add") {
-            state.putCatalog(change.record, logFilePath(change.record.scope, change.record.kind, change.record.timestamp));
+            written.set(change.record.id, state.putCatalog(change.record, logFilePath(change.record.scope, change.record.kind, change.record.timestamp)));
             deltas.push([change.record.scope, 1]);
             if (change.history === undefined) {
               record({ memory_id: change.record.id, previous_value: null, new_value: change.record.text, action: "ADD", created_at: now, updated_at: null, is_deleted: 0 }, change.record);
@@ -185,7 +187,7 @@ export class EmbeddedStore implements MemoryStore {
             jobs.push(state.enqueueJob(change.record.id, "upsert"));
           } else if (change.op === "update") {
             const before = previous.get(change.record.id)!;
-            state.putCatalog(change.record, before.file);
+            written.set(change.record.id, { ...state.putCatalog(change.record, before.file), created_at: before.created_at });
             record({ memory_id: change.record.id, previous_value: before.text, new_value: change.record.text, action: "UPDATE", created_at: new Date(before.created_at).toISOString(), updated_at: now, is_deleted: 0 }, change.record);
             jobs.push(state.enqueueJob(change.record.id, "upsert"));
           } else {
@@ -206,7 +208,7 @@ export class EmbeddedStore implements MemoryStore {
       // One job per change, in order; search needs the upserts of records that exist.
       changes.forEach((change, i) => {
         if (change.op === "delete") this.owed.deleted(change.id);
-        else this.owed.add(applied.jobs[i]!.seq, change.record.id, ownerKey(change.record.scope), asStored(change, previous.get(change.record.id)));
+        else this.owed.add(applied.jobs[i]!.seq, change.record.id, ownerKey(change.record.scope), written.get(change.record.id));
       });
       return applied;
     });
@@ -575,13 +577,4 @@ function decodeCursor(cursor: string, sort: ListSort): [number, string] {
     // fall through to the error below
   }
   throw new ValidationError("cursor is not one this store returned for this sort", { details: { path: "cursor" } });
-}
-
-/**
- * An added or updated record as the catalog now returns it (what a read of the row would give):
- * the row written, read back without SQLite. An update keeps the row's file and creation time.
- */
-function asStored(change: Exclude<RecordChange, { op: "delete" }>, before: CatalogRow | undefined): MemoryRecord {
-  if (change.op === "add" || before === undefined) return rowToRecord(recordToRow(change.record, logFilePath(change.record.scope, change.record.kind, change.record.timestamp)));
-  return rowToRecord({ ...recordToRow(change.record, before.file), created_at: before.created_at });
 }

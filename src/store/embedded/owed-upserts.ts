@@ -1,4 +1,5 @@
 import type { MemoryRecord } from "../../spec/types.js";
+import { type CatalogRow, rowToRecord } from "./state-db.js";
 
 /** Owed records held in memory at most: past it, searches read the rest from SQLite. */
 const MAX_HELD_RECORDS = 10_000;
@@ -14,27 +15,28 @@ const MAX_HELD_RECORDS = 10_000;
  * something nearly always is. Only one process writes a root (the root lock), so this copy,
  * loaded from the outbox at open and kept with every change to it, is exact.
  *
- * It also holds the records themselves, as the catalog reads them back, for the memories this
- * process wrote: then an unfiltered search takes its owner's owed records from here rather than
- * from a SQLite query per keyword and per vector list (0.17 ms each under 50 clients, 5% of the
- * server's time). Owed ids from before the open have no record here; their owner's searches
- * read SQLite until the index has taken them.
+ * It also holds the catalog rows this process wrote for owed memories, made into records the
+ * first time a search asks (a bulk import that nobody searches converts none): an unfiltered
+ * search then takes its owner's owed records from here rather than from a SQLite query per
+ * keyword and per vector list (0.17 ms each under 50 clients, 5% of the server's time). Owed
+ * ids from before the open have no row here; their owner's searches read SQLite until the
+ * index has taken them.
  */
 export class OwedUpserts {
   /** owner key -> memory id -> upsert jobs owed for it (an id may be written twice before the index catches up). */
   private readonly byOwner = new Map<string, Map<string, number>>();
   /** The memory and owner of each owed upsert job, by job sequence number. */
   private readonly jobs = new Map<number, { memoryId: string; owner: string }>();
-  /** The current record of an owed memory (null: deleted since); absent: not known in memory. */
-  private readonly records = new Map<string, MemoryRecord | null>();
+  /** The current catalog row of an owed memory and its record once made (null: deleted since); absent: not known in memory. */
+  private readonly records = new Map<string, { row: CatalogRow; record?: MemoryRecord } | null>();
 
-  /** An upsert job the store committed for a memory of `owner` (its owner key), with the record when the store has it. */
-  add(seq: number, memoryId: string, owner: string, record?: MemoryRecord): void {
+  /** An upsert job the store committed for a memory of `owner` (its owner key), with the row it wrote when it has it. */
+  add(seq: number, memoryId: string, owner: string, row?: CatalogRow): void {
     this.jobs.set(seq, { memoryId, owner });
     let ids = this.byOwner.get(owner);
     if (ids === undefined) this.byOwner.set(owner, (ids = new Map()));
     ids.set(memoryId, (ids.get(memoryId) ?? 0) + 1);
-    if (record !== undefined && (this.records.has(memoryId) || this.records.size < MAX_HELD_RECORDS)) this.records.set(memoryId, record);
+    if (row !== undefined && (this.records.has(memoryId) || this.records.size < MAX_HELD_RECORDS)) this.records.set(memoryId, { row });
     else this.records.delete(memoryId);
   }
 
@@ -82,9 +84,9 @@ export class OwedUpserts {
     if (ids === undefined) return [];
     const found: MemoryRecord[] = [];
     for (const id of ids.keys()) {
-      const record = this.records.get(id);
-      if (record === undefined) return undefined;
-      if (record !== null) found.push(record);
+      const held = this.records.get(id);
+      if (held === undefined) return undefined;
+      if (held !== null) found.push((held.record ??= rowToRecord(held.row)));
     }
     return found;
   }

@@ -186,7 +186,9 @@ export class StateDb {
     return this.runTransaction(work) as T;
   }
 
-  putCatalog(record: MemoryRecord, file: string): void {
+  /** Inserts or updates a record's row; returns the row as written (an update keeps the stored created_at, which it does not carry). */
+  putCatalog(record: MemoryRecord, file: string): CatalogRow {
+    const row = recordToRow(record, file);
     this.statement(
       `INSERT INTO catalog (id, kind, app_id, project_id, owner_type, owner_id, user_id, agent_id, run_id, session_id,
          sender_id, role, episode_id, subject, summary, ts, created_at, updated_at, file, hash, text, metadata, meta_kv, source_parts)
@@ -197,7 +199,8 @@ export class StateDb {
          episode_id = excluded.episode_id, subject = excluded.subject, summary = excluded.summary, ts = excluded.ts, updated_at = excluded.updated_at, file = excluded.file,
          hash = excluded.hash, text = excluded.text, metadata = excluded.metadata, meta_kv = excluded.meta_kv,
          source_parts = excluded.source_parts`,
-    ).run(recordToRow(record, file));
+    ).run(row);
+    return row;
   }
 
   deleteCatalog(id: string): void {
