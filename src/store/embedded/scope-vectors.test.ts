@@ -153,6 +153,10 @@ describe("ScopeVectors", () => {
     expect(growing.heldBytes).toBeGreaterThan(0);
     growing.upserted(rowsOf("g", 1, 50));
     expect(growing.heldBytes).toBe(0);
+    // And one read at more than half the budget (though under all of it) is answered, not kept.
+    const over = reader(rowsOf("over", 60));
+    expect(await growing.nearest("over", query, 2, over.fn)).toHaveLength(2);
+    expect(growing.heldBytes).toBe(0);
     const huge = reader(rowsOf("huge", 500));
     const hits = await vectors.nearest("huge", query, 3, huge.fn);
     expect(hits).toHaveLength(3);

@@ -121,7 +121,8 @@ export class ScopeVectors {
             if (write.kind === "upsert") putSlot(entry, write.row.id, write.row.vector, this.dimensions);
             else removeIds(entry, write.ids, this.dimensions);
           }
-          if (!loading.stale && this.bytesOf(entry) <= this.budgetBytes) {
+          // Kept by the same rule that sends queries here (fits), as put() lets go by it.
+          if (!loading.stale && this.fits(entry.ids.length)) {
             this.scopes.set(key, entry);
             this.bytes += this.bytesOf(entry);
             this.evict();
