@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { makeTempRoot, removeTempRoot } from "../../../test/support/temp-root.js";
@@ -107,16 +107,18 @@ describe("LanceIndex", () => {
   });
 
   it("puts a due maintenance off while the last one is recent, and idle() runs it", async () => {
-    // Spacing 1,000: after a maintenance of t ms the next waits 1,000 t (seconds at least).
-    index = new LanceIndex({ directory: join(root, "lance"), maintainEveryRows: 10, maintainEveryWrites: 1_000, maintenanceSpacing: 1_000 });
+    // Spacing a million: after a maintenance of t ms the next waits a million t (over 15 minutes).
+    index = new LanceIndex({ directory: join(root, "lance"), maintainEveryRows: 10, maintainEveryWrites: 1_000, maintenanceSpacing: 1_000_000 });
     await index.open(identity);
     await index.insert(documents(alice, Array.from({ length: 10 }, (_, i) => `first ${i}`)));
     await index.idle();
+    const maintain = vi.spyOn(index, "maintain");
+    // Due once the write returns: decided then, and put off, not started.
     await index.insert(documents(alice, Array.from({ length: 10 }, (_, i) => `second ${i}`)));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    // Due, but not started: the full-text index has not taken the second write's rows.
+    expect(maintain).not.toHaveBeenCalled();
     expect(await unindexedRows(root)).toBe(10);
     await index.idle();
+    expect(maintain).toHaveBeenCalledTimes(1);
     expect(await unindexedRows(root)).toBe(0);
   });
 
