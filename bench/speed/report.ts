@@ -274,15 +274,7 @@ export function renderReport(run: SpeedRun): string {
       `${m.loadAtStart.map((v) => v.toFixed(2)).join(" / ")}${run.loadAtEnd === undefined ? "" : `, at end ${run.loadAtEnd.map((v) => v.toFixed(2)).join(" / ")}`}. ` +
       `mem0ai ${run.mem0Version ?? "?"}.`,
     "",
-    // Other work beside the benchmark: the CPUs measured more than a quarter busy just before it
-    // started (older runs have only the load average, which lags and over-reads: see cpu-busy.ts).
-    ...(m.cpuBusyAtStart === undefined
-      ? m.loadAtStart[0]! > m.cores / 2
-        ? [`**The machine may have been busy** (load average ${m.loadAtStart[0]!.toFixed(1)} on ${m.cores} cores at the start; this run did not sample CPU use).`, ""]
-        : []
-      : m.cpuBusyAtStart > 0.25
-        ? [`**The machine was busy**: the CPUs were ${(m.cpuBusyAtStart * 100).toFixed(0)}% busy in the second before the start, so other work shared them and these latencies are noisy. Rerun on a quiet machine for numbers to quote.`, ""]
-        : [`The CPUs were ${(m.cpuBusyAtStart * 100).toFixed(0)}% busy in the second before the start (the load average lags and reads high on this kind of machine).`, ""]),
+    ...busyNote(m),
     "## Setup",
     "",
     "- One fake OpenAI-compatible server (test/support/fake-openai-server.ts) on 127.0.0.1, started once in the parent process. It answers " +
@@ -353,4 +345,21 @@ export function renderReport(run: SpeedRun): string {
     "",
   );
   return lines.join("\n");
+}
+
+/**
+ * Whether other work ran beside the benchmark: the CPUs measured more than a quarter busy just
+ * before it started. Older runs have only the load average, which lags and over-reads (see
+ * bench/cpu-busy.ts).
+ */
+function busyNote(m: SpeedRun["machine"]): string[] {
+  if (m.cpuBusyAtStart === undefined) {
+    const load = m.loadAtStart[0]!;
+    return load > m.cores / 2 ? [`**The machine may have been busy** (load average ${load.toFixed(1)} on ${m.cores} cores at the start; this run did not sample CPU use).`, ""] : [];
+  }
+  const busy = (m.cpuBusyAtStart * 100).toFixed(0);
+  if (m.cpuBusyAtStart > 0.25) {
+    return [`**The machine was busy**: the CPUs were ${busy}% busy in the second before the start, so other work shared them and these latencies are noisy. Rerun on a quiet machine for numbers to quote.`, ""];
+  }
+  return [`The CPUs were ${busy}% busy in the second before the start (the load average lags and reads high on this kind of machine).`, ""];
 }
