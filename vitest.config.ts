@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -9,10 +10,10 @@ export default defineConfig({
     globalSetup: ["test/support/prepare-word-vectors.ts"],
     // Native addons (better-sqlite3, LanceDB) are safest in forked processes.
     pool: "forks",
-    // Two test files at a time on two cores (Vitest's default leaves one core idle: cores - 1).
-    // Much of the suite waits on child processes (LibreOffice, Chromium, the CLI), so the wall
-    // time fell from 437 s to 292 s on a 2-core machine; tests that wait on a background thread
-    // or a child process give it generous limits for that reason.
-    maxWorkers: 2,
+    // As many test files at a time as cores, two at least (Vitest's default is cores - 1, one
+    // on a 2-core machine). Much of the suite waits on child processes (LibreOffice, Chromium,
+    // the CLI), so the wall time fell from 437 s to 292 s on 2 cores; tests that wait on a
+    // background thread or a child process give it generous limits for that reason.
+    maxWorkers: Math.max(2, availableParallelism()),
   },
 });
