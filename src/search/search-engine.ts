@@ -88,7 +88,7 @@ export class SearchEngine {
     const base = { scope: request.scope, filter: request.filter };
     switch (request.method) {
       case "keyword":
-        return index.keyword(request.query, { ...base, limit: request.limit });
+        return index.keyword(request.query, { ...base, limit: request.limit, scopeSize: await store.count(request.scope) });
       case "vector":
         return index.vector(await this.embedQuery(request.query), { ...base, limit: request.limit, scopeSize: await store.count(request.scope) });
       case "agentic":
@@ -114,7 +114,7 @@ export class SearchEngine {
       return scoreFusion(lists.map((hits, i) => ({ hits, weight: i === 0 ? 1 : timeWeight, best: lists[0]![0]?.score ?? 0 })));
     }
     const [embedding, scopeSize] = await Promise.all([this.embedQuery(request.query), store.count(request.scope)]);
-    const both = (query: typeof pool) => [index.keyword(request.query, query), index.vector(embedding, { ...query, scopeSize })];
+    const both = (query: typeof pool) => [index.keyword(request.query, { ...query, scopeSize }), index.vector(embedding, { ...query, scopeSize })];
     const lists = await Promise.all(windows.length === 0 ? both(pool) : [...both(pool), ...both({ ...pool, filter: withinWindows(request.filter, windows) })]);
     const weights = [1, vectorWeight, timeWeight, timeWeight * vectorWeight].slice(0, lists.length);
     if (this.options.fusion === "rrf") return reciprocalRankFusion(lists, this.options.rrfK, weights);

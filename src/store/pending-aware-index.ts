@@ -1,7 +1,7 @@
 import type { Embedder } from "../spec/embedder.js";
 import type { EmbeddingIdentity, IndexDocument, IndexHit, IndexQuery, SearchIndex } from "../spec/search-index.js";
 import type { MemoryRecord, Scope, SearchFilter } from "../spec/types.js";
-import { isStopWord, words } from "../text/tokenize.js";
+import { inverseDocumentFrequency, searchTerms, termScore } from "../text/bm25.js";
 import { searchText } from "./embedded/search-text.js";
 
 /** Where the records the index does not have yet come from (the store's outbox). */
@@ -11,9 +11,6 @@ export type PendingRecordSource = (scope: Scope, filter: SearchFilter | undefine
 const MAX_PENDING_PER_QUERY = 1000;
 /** Vectors kept for pending records; more are embedded again when a search needs them. */
 const MAX_CACHED_VECTORS = 10_000;
-/** BM25's usual constants (LanceDB's full-text search uses the same). */
-const BM25_K1 = 1.2;
-const BM25_B = 0.75;
 
 /**
  * Vectors of records whose index write is pending, by id and text hash: the writer leaves the
@@ -166,18 +163,14 @@ function merge(hits: readonly IndexHit[], scored: readonly IndexHit[], pending: 
     .slice(0, limit);
 }
 
-function terms(text: string): string[] {
-  return words(text).filter((word) => !isStopWord(word));
-}
-
 /** BM25 of each pending record that shares a word with the query (others are not keyword hits). */
 function bm25(query: string, records: readonly MemoryRecord[], documents: number): IndexHit[] {
-  const queryTerms = [...new Set(terms(query))];
+  const queryTerms = [...new Set(searchTerms(query))];
   if (queryTerms.length === 0) return [];
   const docs = records.map((record) => {
     const counts = new Map<string, number>();
     // The sender's name too, as the index reads it (the previous turn it adds is left out here).
-    const tokens = terms(searchText(record, undefined));
+    const tokens = searchTerms(searchText(record, undefined));
     for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
     return { id: record.id, counts, length: tokens.length };
   });
@@ -185,7 +178,7 @@ function bm25(query: string, records: readonly MemoryRecord[], documents: number
   const idf = new Map(
     queryTerms.map((term) => {
       const frequency = docs.filter((doc) => doc.counts.has(term)).length;
-      return [term, Math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))];
+      return [term, inverseDocumentFrequency(documents, frequency)];
     }),
   );
   const hits: IndexHit[] = [];
@@ -194,7 +187,7 @@ function bm25(query: string, records: readonly MemoryRecord[], documents: number
     for (const term of queryTerms) {
       const tf = doc.counts.get(term) ?? 0;
       if (tf === 0) continue;
-      score += idf.get(term)! * ((tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - BM25_B + (BM25_B * doc.length) / averageLength)));
+      score += termScore(idf.get(term)!, tf, doc.length, averageLength);
     }
     if (score > 0) hits.push({ id: doc.id, score });
   }

@@ -9,6 +9,9 @@ import type { EmbeddingIdentity, IndexDocument, IndexHit, IndexQuery, SearchInde
 import type { MemoryRecord, SearchFilter } from "../../spec/types.js";
 import { scopeKey } from "../../spec/scope.js";
 import { compileFilter, metadataPairs, sqlString, whereClause } from "./sql-filter.js";
+import { searchTerms } from "../../text/bm25.js";
+import { CorpusStats } from "./corpus-stats.js";
+import { ScopeTerms, type ScopeTextRow } from "./scope-terms.js";
 import { ScopeVectors, type ScopeVectorRow } from "./scope-vectors.js";
 import { whileMaintaining } from "./malloc-threshold.js";
 import { type RecordColumns, recordColumns } from "./record-columns.js";
@@ -67,6 +70,11 @@ export interface LanceIndexOptions {
    * LanceDB.
    */
   vectorCacheBytes?: number;
+  /**
+   * Memory for owners' full-text columns held as postings for BM25 in JavaScript (ScopeTerms),
+   * on the same terms as vectorCacheBytes. 0 sends every keyword query to LanceDB.
+   */
+  textCacheBytes?: number;
   /** Called with errors of background maintenance, which must not crash the process. */
   onBackgroundError?: (error: unknown) => void;
 }
@@ -118,6 +126,11 @@ export class LanceIndex implements SearchIndex {
    */
   private readonly lastTurns = new Map<string, PreviousTurn & { ts: number }>();
   private scopeVectors: ScopeVectors | undefined;
+  private scopeTerms: ScopeTerms;
+  /** The whole table's BM25 statistics, once counted (countCorpus); writes keep them. */
+  private corpus: CorpusStats | undefined;
+  /** Statistics being counted: writes meanwhile go here too. */
+  private corpusCounting: { table: lancedb.Table; stats: CorpusStats; done: Promise<void> } | undefined;
 
   constructor(options: LanceIndexOptions) {
     this.options = {
@@ -128,8 +141,10 @@ export class LanceIndex implements SearchIndex {
       maintenanceSpacing: MAINTENANCE_SPACING,
       ef: 100,
       vectorCacheBytes: 32 * 1024 * 1024,
+      textCacheBytes: 32 * 1024 * 1024,
       ...options,
     };
+    this.scopeTerms = new ScopeTerms(this.options.textCacheBytes);
   }
 
   async open(identity: EmbeddingIdentity): Promise<void> {
@@ -179,7 +194,7 @@ export class LanceIndex implements SearchIndex {
     return this.write(async (table) => {
       const rows = await this.toRows(table, documents);
       await table.add(rowsToTable(rows, this.schema!));
-      this.scopeVectors?.upserted(rows.map(vectorRow));
+      this.mirror(rows, "new");
       if (this.scopeRows !== undefined) {
         for (const { record } of documents) {
           const key = scopeKey(record.scope);
@@ -195,7 +210,7 @@ export class LanceIndex implements SearchIndex {
     return this.write(async (table) => {
       const rows = await this.toRows(table, documents);
       await table.mergeInsert("id").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rowsToTable(rows, this.schema!));
-      this.scopeVectors?.upserted(rows.map(vectorRow));
+      this.mirror(rows, "new or replacing");
       await this.afterWrite(table, documents.length);
     });
   }
@@ -207,14 +222,74 @@ export class LanceIndex implements SearchIndex {
         const chunk = ids.slice(start, start + 500);
         await table.delete(`id IN (${chunk.map(sqlString).join(", ")})`);
         this.scopeVectors?.removed(chunk);
+        const stats = this.liveCorpus();
+        for (const id of chunk) {
+          const terms = this.scopeTerms.heldTerms(id);
+          if (terms !== undefined) stats?.remove(terms);
+        }
+        this.scopeTerms.removed(chunk);
       }
       this.countWrite(0);
     });
   }
 
+  /** What the owners held in memory (ScopeVectors, ScopeTerms) and the corpus statistics learn of a write the table took. */
+  private mirror(rows: readonly IndexRow[], kind: "new" | "new or replacing"): void {
+    this.scopeVectors?.upserted(rows.map(vectorRow));
+    const stats = this.liveCorpus();
+    // Terms are only made once something counts them (a keyword query or a maintenance asked).
+    if (stats === undefined) return;
+    const texts = rows.map((row): ScopeTextRow => ({ id: row.id, scopeKey: row.scope_key, terms: searchTerms(row.search_text) }));
+    for (const text of texts) {
+      const replaced = kind === "new" ? undefined : this.scopeTerms.heldTerms(text.id);
+      if (replaced !== undefined) stats.remove(replaced);
+      stats.add(text.terms);
+    }
+    this.scopeTerms.upserted(texts);
+  }
+
+  /** The corpus statistics writes must keep: counted, or being counted. */
+  private liveCorpus(): CorpusStats | undefined {
+    return this.corpus ?? this.corpusCounting?.stats;
+  }
+
+  /**
+   * Counts the whole table's BM25 statistics (once per process: writes keep them after), by
+   * reading every row's full-text column. Started by a maintenance or by the first keyword query
+   * over a small owner; queries use LanceDB until it is done.
+   */
+  private countCorpus(table: lancedb.Table): Promise<void> {
+    if (this.corpus !== undefined || this.options.textCacheBytes === 0) return Promise.resolve();
+    if (this.corpusCounting?.table === table) return this.corpusCounting.done;
+    const stats = new CorpusStats();
+    const counting = {
+      table,
+      stats,
+      done: (async () => {
+        for await (const batch of table.query().select([FTS_COLUMN])) {
+          // A reset or close meanwhile: what was counted belongs to a table that is gone.
+          if (this.table !== table) return;
+          const texts = batch.getChild(FTS_COLUMN)!;
+          for (let i = 0; i < batch.numRows; i++) stats.add(searchTerms(String(texts.get(i) ?? "")));
+        }
+        // A row written during the count may be counted twice (the scan saw it too): statistics, not results.
+        if (this.table === table) this.corpus = stats;
+      })().finally(() => {
+        if (this.corpusCounting === counting) this.corpusCounting = undefined;
+      }),
+    };
+    this.corpusCounting = counting;
+    return counting.done;
+  }
+
   async keyword(text: string, query: IndexQuery): Promise<IndexHit[]> {
     const table = this.requireTable();
-    if (text.trim() === "" || !this.hasFullTextIndex) return [];
+    if (text.trim() === "") return [];
+    if (query.scopeSize !== undefined && this.scopeTerms.fits(query.scopeSize)) {
+      const hits = await this.heldKeyword(table, text, query);
+      if (hits !== undefined) return hits;
+    }
+    if (!this.hasFullTextIndex) return [];
     const rows = await table
       .query()
       .fullTextSearch(new MatchQuery(text, FTS_COLUMN))
@@ -250,15 +325,43 @@ export class LanceIndex implements SearchIndex {
   }
 
   /** Every row of one owner, with its vector (what ScopeVectors holds). */
-  private async scopeVectorRows(table: lancedb.Table, key: string): Promise<ScopeVectorRow[]> {
-    const batch = await table.query().where(`scope_key = ${sqlString(key)}`).select(["id", "vector"]).toArrow();
-    const ids = batch.getChild("id");
-    const vectors = batch.getChild("vector");
-    const rows: ScopeVectorRow[] = [];
-    for (let i = 0; i < batch.numRows; i++) {
-      rows.push({ id: String(ids!.get(i)), scopeKey: key, vector: (vectors!.get(i) as { toArray(): Float32Array }).toArray() });
+  private scopeVectorRows(table: lancedb.Table, key: string): Promise<ScopeVectorRow[]> {
+    return ownerRows(table, key, "vector", (vector) => ({ vector: (vector as { toArray(): Float32Array }).toArray() }));
+  }
+
+  /**
+   * The keyword hits of an owner held in memory (ScopeTerms), or undefined (LanceDB answers) when
+   * the corpus statistics are not counted yet or the owner is not held: both are then started in
+   * the background, for the next query.
+   */
+  private async heldKeyword(table: lancedb.Table, text: string, query: IndexQuery): Promise<IndexHit[] | undefined> {
+    const onError = (error: unknown) => this.options.onBackgroundError?.(error);
+    const corpus = this.corpus;
+    if (corpus === undefined) {
+      this.countCorpus(table).catch(onError);
+      return undefined;
     }
-    return rows;
+    const key = scopeKey(query.scope);
+    if (this.scopeTerms.held(key) === undefined) {
+      this.scopeTerms.prefetch(key, query.scopeSize ?? 0, () => this.scopeTextRows(table, key)).catch(onError);
+      return undefined;
+    }
+    // A filter (a time window, metadata) is applied by the table, which knows those columns;
+    // BM25 then ranks what passed, so a filtered ranking scores a memory as the unfiltered one
+    // does (hybrid scales both by the unfiltered best).
+    const passing = isUnfiltered(query.filter) ? undefined : await this.idsPassing(table, query);
+    return this.scopeTerms.best(key, text, query.limit, corpus, passing);
+  }
+
+  /** The ids of the owner's rows that pass the query's filter. */
+  private async idsPassing(table: lancedb.Table, query: IndexQuery): Promise<Set<string>> {
+    const rows = await table.query().where(whereClause(query.scope, query.filter, "lance")).select(["id"]).toArray();
+    return new Set(rows.map((row: { id: string }) => row.id));
+  }
+
+  /** Every row of one owner, with its full-text column (what ScopeTerms holds). */
+  private scopeTextRows(table: lancedb.Table, key: string): Promise<ScopeTextRow[]> {
+    return ownerRows(table, key, FTS_COLUMN, (text) => ({ terms: searchTerms(String(text ?? "")) }));
   }
 
   /** Whether the ANN (HNSW) vector index exists; below `annMinRows` searches scan exactly. */
@@ -277,6 +380,8 @@ export class LanceIndex implements SearchIndex {
       this.table = undefined;
       this.lastTurns.clear();
       this.scopeVectors?.clear();
+      this.scopeTerms.clear();
+      this.corpus = undefined;
       this.scopeRows = new Map();
       if ((await connection.tableNames()).includes(TABLE)) await connection.dropTable(TABLE);
       await this.createTable(identity);
@@ -336,6 +441,7 @@ export class LanceIndex implements SearchIndex {
       }
       // Old versions are only kept so concurrent readers finish; a minute is plenty.
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+      await this.countCorpus(table);
     } catch (error) {
       throw new InternalError(`search index maintenance failed: ${(error as Error).message}`, { cause: error });
     }
@@ -378,6 +484,8 @@ export class LanceIndex implements SearchIndex {
     this.annTrainedRows = 0;
     this.rowsAtMaintenance = 0;
     this.scopeRows = new Map();
+    // An empty table's statistics need no counting (nor any statistics, with no memory for terms).
+    this.corpus = this.options.textCacheBytes === 0 ? undefined : new CorpusStats();
     await writeFile(
       join(this.options.directory, IDENTITY_FILE),
       JSON.stringify({ ...identity, layout: LAYOUT, createdAt: new Date().toISOString() }),
@@ -638,6 +746,21 @@ function sessionKey(record: MemoryRecord): string {
 
 function vectorRow(row: IndexRow): ScopeVectorRow {
   return { id: row.id, scopeKey: row.scope_key, vector: row.vector };
+}
+
+/** Every row of one owner: its id and one column, made into a row by `fromColumn`. */
+async function ownerRows<Row extends { id: string; scopeKey: string }>(
+  table: lancedb.Table,
+  key: string,
+  column: string,
+  fromColumn: (value: unknown) => Omit<Row, "id" | "scopeKey">,
+): Promise<Row[]> {
+  const batch = await table.query().where(`scope_key = ${sqlString(key)}`).select(["id", column]).toArrow();
+  const ids = batch.getChild("id");
+  const values = batch.getChild(column);
+  const rows: Row[] = [];
+  for (let i = 0; i < batch.numRows; i++) rows.push({ id: String(ids!.get(i)), scopeKey: key, ...fromColumn(values!.get(i)) } as Row);
+  return rows;
 }
 
 /** A filter that compiles to no clause (absent or empty) leaves the owner's rows as they are. */

@@ -1,9 +1,8 @@
 import type { IndexHit } from "../../spec/search-index.js";
+import { OwnerCache, type OwnerEntryKind, type OwnerRow } from "./owner-cache.js";
 
 /** One row's vector as the index stores it, with the owner (scope_key) it belongs to. */
-export interface ScopeVectorRow {
-  id: string;
-  scopeKey: string;
+export interface ScopeVectorRow extends OwnerRow {
   vector: ArrayLike<number>;
 }
 
@@ -15,52 +14,16 @@ interface ScopeEntry {
   norms: Float64Array;
 }
 
-/** A write the index made to an owner while that owner's rows were being read. */
-type WriteDuringRead = { kind: "upsert"; row: ScopeVectorRow } | { kind: "remove"; ids: readonly string[] };
-
-interface Loading {
-  /**
-   * The writes that overlapped the read, in order: replayed onto what the read returned, so the
-   * entry is current whichever of them the read already saw (an upsert by id and a delete of an
-   * id give the same result applied twice). An owner written to on every request would
-   * otherwise never be kept and be read again on every query.
-   */
-  writes: WriteDuringRead[];
-  /** Set when the whole index was replaced meanwhile (clear): the read is answered, not kept. */
-  stale: boolean;
-  done: Promise<ScopeEntry>;
-}
-
 /**
  * The vectors of small owners, kept in memory so that an exact vector query over one of them is
- * a scan in JavaScript rather than a LanceDB query. Measured (bench/reports/load.md): a LanceDB
- * vector query over an owner of 100 memories costs 3-5 ms of CPU, nearly all of it fixed
- * overhead (planning, the scalar-index lookup, Arrow batches back to JavaScript), while
- * scanning 100 vectors of 128 dimensions takes microseconds; under 50 concurrent clients that
- * overhead was most of what searches queued behind.
- *
- * It mirrors the index, which stays the truth: an owner is read once from the table on its first
- * vector query, then kept current by the index's own writes (only this process writes the root).
- * A read that a write overlapped is answered but not kept. Owners are evicted least recently
- * used past `budgetBytes`.
+ * a scan in JavaScript rather than a LanceDB query (owner-cache.ts).
  */
-export class ScopeVectors {
-  /** Least recently used first (a Map keeps insertion order; a hit re-inserts). */
-  private readonly scopes = new Map<string, ScopeEntry>();
-  private readonly loading = new Map<string, Loading>();
-  private bytes = 0;
-
+export class ScopeVectors extends OwnerCache<ScopeVectorRow, ScopeEntry> {
   constructor(
     private readonly dimensions: number,
-    private readonly budgetBytes: number,
-  ) {}
-
-  /**
-   * Whether an owner of `rows` rows is worth holding: at most half the budget, so that one big
-   * owner leaves room for others (and one too big would be read on every query).
-   */
-  fits(rows: number): boolean {
-    return rows * (this.dimensions * Float32Array.BYTES_PER_ELEMENT + Float64Array.BYTES_PER_ELEMENT) <= this.budgetBytes / 2;
+    budgetBytes: number,
+  ) {
+    super(vectorEntries(dimensions), budgetBytes);
   }
 
   /**
@@ -68,99 +31,23 @@ export class ScopeVectors {
    * with `read` first when it is not held.
    */
   async nearest(key: string, query: Float32Array, limit: number, read: () => Promise<ScopeVectorRow[]>): Promise<IndexHit[]> {
-    const entry = this.touch(key) ?? (await this.load(key, read));
-    return topByCosine(entry, query, this.dimensions, limit);
+    return topByCosine(await this.entry(key, read), query, this.dimensions, limit);
   }
+}
 
-  /** After the index wrote `rows` (insert or merge-insert by id). */
-  upserted(rows: readonly ScopeVectorRow[]): void {
-    for (const row of rows) {
-      this.loading.get(row.scopeKey)?.writes.push({ kind: "upsert", row });
-      const entry = this.scopes.get(row.scopeKey);
-      if (entry !== undefined) this.put(row.scopeKey, entry, row.id, row.vector);
-    }
-  }
-
-  /** After the index deleted `ids` (whose owners it does not say). */
-  removed(ids: readonly string[]): void {
-    for (const loading of this.loading.values()) loading.writes.push({ kind: "remove", ids });
-    for (const entry of this.scopes.values()) removeIds(entry, ids, this.dimensions);
-  }
-
-  clear(): void {
-    this.scopes.clear();
-    for (const loading of this.loading.values()) loading.stale = true;
-    this.bytes = 0;
-  }
-
-  /** Bytes held, for tests and metrics. */
-  get heldBytes(): number {
-    return this.bytes;
-  }
-
-  private touch(key: string): ScopeEntry | undefined {
-    const entry = this.scopes.get(key);
-    if (entry !== undefined) {
-      this.scopes.delete(key);
-      this.scopes.set(key, entry);
-    }
-    return entry;
-  }
-
-  private load(key: string, read: () => Promise<ScopeVectorRow[]>): Promise<ScopeEntry> {
-    const pending = this.loading.get(key);
-    if (pending !== undefined) return pending.done;
-    const loading: Loading = {
-      writes: [],
-      stale: false,
-      done: read()
-        .then((rows) => {
-          const entry = emptyEntry(rows.length, this.dimensions);
-          for (const row of rows) appendSlot(entry, row.id, row.vector, this.dimensions);
-          for (const write of loading.writes) {
-            if (write.kind === "upsert") putSlot(entry, write.row.id, write.row.vector, this.dimensions);
-            else removeIds(entry, write.ids, this.dimensions);
-          }
-          // Kept by the same rule that sends queries here (fits), as put() lets go by it.
-          if (!loading.stale && this.fits(entry.ids.length)) {
-            this.scopes.set(key, entry);
-            this.bytes += this.bytesOf(entry);
-            this.evict();
-          }
-          return entry;
-        })
-        .finally(() => this.loading.delete(key)),
-    };
-    this.loading.set(key, loading);
-    return loading.done;
-  }
-
-  private put(key: string, entry: ScopeEntry, id: string, vector: ArrayLike<number>): void {
-    const before = this.bytesOf(entry);
-    putSlot(entry, id, vector, this.dimensions);
-    this.bytes += this.bytesOf(entry) - before;
-    if (!this.fits(entry.ids.length)) {
-      // Grown past what queries send here (fits): held, it would only take memory.
-      this.scopes.delete(key);
-      this.bytes -= this.bytesOf(entry);
-    } else if (this.bytes > this.budgetBytes) {
-      // The owner that just grew is the most recently used; evict others first, then itself.
-      this.touch(key);
-      this.evict();
-    }
-  }
-
-  private evict(): void {
-    for (const [key, entry] of this.scopes) {
-      if (this.bytes <= this.budgetBytes) return;
-      this.scopes.delete(key);
-      this.bytes -= this.bytesOf(entry);
-    }
-  }
-
-  private bytesOf(entry: ScopeEntry): number {
-    return entry.vectors.byteLength + entry.norms.byteLength;
-  }
+function vectorEntries(dimensions: number): OwnerEntryKind<ScopeVectorRow, ScopeEntry> {
+  return {
+    create(rows) {
+      const entry = emptyEntry(rows.length, dimensions);
+      for (const row of rows) appendSlot(entry, row.id, row.vector, dimensions);
+      return entry;
+    },
+    put: (entry, row) => putSlot(entry, row.id, row.vector, dimensions),
+    remove: (entry, ids) => removeIds(entry, ids, dimensions),
+    rows: (entry) => entry.ids.length,
+    bytes: (entry) => entry.vectors.byteLength + entry.norms.byteLength,
+    expectedBytes: (rows) => rows * (dimensions * Float32Array.BYTES_PER_ELEMENT + Float64Array.BYTES_PER_ELEMENT),
+  };
 }
 
 function emptyEntry(capacity: number, dimensions: number): ScopeEntry {
