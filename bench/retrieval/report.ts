@@ -107,7 +107,7 @@ function setupParagraph(run: RetrievalRun): string {
       ? "; the vector side embeds the question without its proper names (capitalised words inside a sentence: a name carries no meaning a static word vector can match, and keyword search matches it, senders included; src/search/vector-query.ts)"
       : "";
   return (
-    `omnimem's embedded configuration throughout: \`Memory.open\` on a fresh root, LanceDB (BM25 full-text index over each memory's text, its sender's name and, for a verbatim turn, the previous turn of its session; an exact vector scan at these sizes), ${embedder}, ${fusion}${vectorQuery}. ` +
+    `omnimem's embedded configuration throughout: \`Memory.open\` on a fresh root, LanceDB (BM25 full-text index over each memory's text, its sender's name and, for a verbatim turn, the previous turn of its session; an exact vector scan at these sizes; an owner searched more than once is then ranked from memory with the same terms, statistics and scores, src/store/embedded/scope-terms.ts), ${embedder}, ${fusion}${vectorQuery}. ` +
     "Turns are stored with `add(..., { infer: false })`: verbatim, one memory per turn, no LLM, offline. Runs repeat exactly: LanceDB's own order of hits with equal scores changes between processes, so omnimem's index returns them in memory-id order (ids are derived from the data here, see ingest.ts)."
   );
 }
