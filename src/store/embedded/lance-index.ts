@@ -438,6 +438,11 @@ export class LanceIndex implements SearchIndex {
         });
         this.hasVectorIndex = true;
         this.annTrainedRows = rows;
+        // One heavy step per maintenance: building the graph and compacting the table at once,
+        // beside the writes, held both working sets at the same time (the peak RSS of a 100k
+        // fill, bench/reports/speed.md). The next maintenance compacts.
+        await this.countCorpus(table);
+        return;
       }
       // Old versions are only kept so concurrent readers finish; a minute is plenty.
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
