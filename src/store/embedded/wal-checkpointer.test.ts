@@ -48,6 +48,21 @@ describe("WalCheckpointer", () => {
     }
   });
 
+  it("copies commits made before its thread started (a worker slow to start on a busy machine)", async () => {
+    const path = join(root, "state.db");
+    const db = openWalDb(path);
+    db.pragma("wal_autocheckpoint = 0");
+    const before = statSync(path).size;
+    commitRows(db, 3_000);
+    const checkpointer = WalCheckpointer.start(db, path);
+    try {
+      await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 2_000_000), { timeout: 20_000, interval: 50 });
+    } finally {
+      await checkpointer.close();
+      db.close();
+    }
+  });
+
   it("gives checkpoints back to the writing connection when the worker cannot open the database", async () => {
     const path = join(root, "state.db");
     const db = openWalDb(path);

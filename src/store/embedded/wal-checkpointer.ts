@@ -33,7 +33,10 @@ const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma("busy_timeout = 0");
-let seen = db.pragma("data_version", { simple: true });
+// Nothing seen yet: the first look checkpoints whatever was committed before this thread ran
+// (a worker slow to start, on a busy machine, would otherwise take the writer's last commit
+// for one it had already copied, and leave the log uncopied until the next commit).
+let seen = -1;
 const timer = setInterval(() => {
   try {
     const version = db.pragma("data_version", { simple: true });
