@@ -52,6 +52,20 @@ describe("LanceIndex", () => {
     expect(keyword.map((hit) => hit.id)).toEqual([docs[5]!.record.id]);
   });
 
+  it("leaves compaction to a maintenance of its own after building the ANN graph, due at once", async () => {
+    index = new LanceIndex({ directory: join(root, "lance"), annMinRows: 600, annMinScopeRows: 1, maintainEveryRows: 1_000_000, maintenanceSpacing: 0 });
+    await index.open(identity);
+    const table = (index as unknown as { table: lancedb.Table }).table;
+    const optimize = vi.spyOn(table, "optimize");
+    await index.insert(documents(alice, Array.from({ length: 700 }, (_, i) => `memory ${i}`)));
+    await index.maintain();
+    expect(index.hasAnnIndex).toBe(true);
+    expect(optimize).not.toHaveBeenCalled();
+    // No row written since: the owed compaction is due all the same.
+    await index.idle();
+    expect(optimize).toHaveBeenCalledTimes(1);
+  });
+
   it("builds the ANN graph only once some owner is big enough for a query to use it, also after a reopen", async () => {
     const options = { directory: join(root, "lance"), annMinRows: 600, annMinScopeRows: 400, maintainEveryRows: 1_000_000 };
     index = new LanceIndex(options);

@@ -116,6 +116,8 @@ export class LanceIndex implements SearchIndex {
   private rowsAtMaintenance = 0;
   private writesSinceMaintenance = 0;
   private maintenanceRunning: Promise<void> | undefined;
+  /** Set when a maintenance built the ANN graph and left compaction to the next one, which is then due whatever was written. */
+  private compactionOwed = false;
   /** A due maintenance put off until MAINTENANCE_SPACING allows it (see maintainIfDue). */
   private deferredMaintenance: NodeJS.Timeout | undefined;
   /** When the last maintenance ended and how long it took. */
@@ -415,6 +417,7 @@ export class LanceIndex implements SearchIndex {
     const table = this.requireTable();
     this.rowsSinceMaintenance = 0;
     this.writesSinceMaintenance = 0;
+    this.compactionOwed = false;
     try {
       const rows = await table.countRows();
       this.rowsAtMaintenance = rows;
@@ -440,7 +443,9 @@ export class LanceIndex implements SearchIndex {
         this.annTrainedRows = rows;
         // One heavy step per maintenance: building the graph and compacting the table at once,
         // beside the writes, held both working sets at the same time (the peak RSS of a 100k
-        // fill, bench/reports/speed.md). The next maintenance compacts.
+        // fill, bench/reports/speed.md). The next maintenance compacts, due at once (spaced as
+        // any other): an owner left in many small fragments would query slower until then.
+        this.compactionOwed = true;
         await this.countCorpus(table);
         return;
       }
@@ -541,7 +546,7 @@ export class LanceIndex implements SearchIndex {
   }
 
   private maintainIfDue(): void {
-    const due = this.rowsSinceMaintenance >= this.rowsDue() || this.writesSinceMaintenance >= this.options.maintainEveryWrites;
+    const due = this.compactionOwed || this.rowsSinceMaintenance >= this.rowsDue() || this.writesSinceMaintenance >= this.options.maintainEveryWrites;
     if (!due || this.maintenanceRunning !== undefined || this.deferredMaintenance !== undefined || this.table === undefined) return;
     const wait = this.lastMaintenance.endedAt + this.options.maintenanceSpacing * this.lastMaintenance.tookMs - Date.now();
     if (wait <= 0) {
