@@ -3,9 +3,10 @@ import { inverseDocumentFrequency } from "../../text/bm25.js";
 /**
  * The statistics BM25 needs from the whole table: how many rows, their mean length in terms, and
  * how many rows hold each term. Built once by reading the full-text column of every row, then
- * kept by the index's writes. A row updated or deleted whose terms are not held (its owner is not
- * in ScopeTerms) stays counted as it was: these are statistics, not results, and a handful of
- * stale rows among thousands moves an IDF by a hair; the next process counts afresh.
+ * kept by the index's writes. A row deleted whose terms are not held (its owner is not in
+ * ScopeTerms) stays counted, and one updated is counted again with its new terms: these are
+ * statistics, not results, and a handful of stale rows among thousands moves an IDF by a hair;
+ * the next process counts afresh.
  */
 export class CorpusStats {
   private readonly frequencies = new Map<string, number>();
