@@ -6,6 +6,7 @@
  *   npx tsx bench/speed.ts                       # full: N = 1k, 10k, 100k -> bench/reports/speed.md
  *   npx tsx bench/speed.ts --sizes 1000,10000    # smaller
  *   npx tsx bench/speed.ts --quick               # N = 1k, fewer queries -> bench/reports/speed-quick.md
+ *   npx tsx bench/speed.ts --help                # this text
  *   options: --systems mem0,omnimem,omnimem-local --queries 200 --single-adds 500 --users 1
  *            --days 365 (the memories' timestamps span this many days; 1 = all on one day) --dims 256 --infer-adds 20 --search-budget-s 180 --timeout-min 60 --no-infer
  *            --report PATH (markdown; the JSON goes next to it)
@@ -42,8 +43,17 @@ const { values } = parseArgs({
     "no-infer": { type: "boolean", default: false },
     report: { type: "string" },
     "malloc-arena-max": { type: "string" },
+    help: { type: "boolean", default: false },
   },
 });
+
+if (values.help) {
+  // The usage is this file's header comment, the one place it is kept.
+  const source = await readFile(import.meta.filename, "utf8");
+  const header = source.slice(source.indexOf("/**") + 3, source.indexOf("*/"));
+  console.log(header.replace(/^ ?\* ?/gm, "").trim());
+  process.exit(0);
+}
 
 const quick = values.quick;
 const sizes = (values.sizes ?? (quick ? "1000" : "1000,10000,100000")).split(",").map((size) => Number(size.trim()));
