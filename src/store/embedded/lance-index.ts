@@ -243,7 +243,7 @@ export class LanceIndex implements SearchIndex {
     if (stats === undefined) return;
     const texts = rows.map((row): ScopeTextRow => ({ id: row.id, scopeKey: row.scope_key, terms: searchTerms(row.search_text) }));
     for (const text of texts) {
-      const replaced = kind === "new" ? undefined : this.scopeTerms.heldTerms(text.id);
+      const replaced = kind === "new" ? undefined : this.scopeTerms.heldTerms(text.id, text.scopeKey);
       if (replaced !== undefined) stats.remove(replaced);
       stats.add(text.terms);
     }
@@ -446,11 +446,10 @@ export class LanceIndex implements SearchIndex {
         // fill, bench/reports/speed.md). The next maintenance compacts, due at once (spaced as
         // any other): an owner left in many small fragments would query slower until then.
         this.compactionOwed = true;
-        await this.countCorpus(table);
-        return;
+      } else {
+        // Old versions are only kept so concurrent readers finish; a minute is plenty.
+        await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
       }
-      // Old versions are only kept so concurrent readers finish; a minute is plenty.
-      await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
       await this.countCorpus(table);
     } catch (error) {
       throw new InternalError(`search index maintenance failed: ${(error as Error).message}`, { cause: error });

@@ -134,6 +134,11 @@ export class OwnerCache<Row extends OwnerRow, Entry> {
     return this.owners.values();
   }
 
+  /** One owner's entry if held, without counting as a use (a write looking, not a search). */
+  protected peek(key: string): Entry | undefined {
+    return this.owners.get(key);
+  }
+
   /** Bytes held, for tests and metrics. */
   get heldBytes(): number {
     return this.bytes;

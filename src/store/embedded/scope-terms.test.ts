@@ -62,6 +62,8 @@ describe("ScopeTerms", () => {
     await hold(terms, "alice", rows);
     const [updated] = textRows("alice", ["a parrot called Biscuit"]);
     expect(terms.heldTerms("alice-0")).toEqual(searchTerms(TEXTS[0]!));
+    expect(terms.heldTerms("alice-0", "alice")).toEqual(searchTerms(TEXTS[0]!));
+    expect(terms.heldTerms("alice-0", "bob")).toBeUndefined();
     terms.upserted([updated!]);
     expect(terms.best("alice", "parrot", 5, corpus)!.map((hit) => hit.id)).toEqual(["alice-0"]);
     expect(terms.best("alice", "adopted", 5, corpus)).toEqual([]);

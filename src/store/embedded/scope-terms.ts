@@ -62,10 +62,14 @@ export class ScopeTerms extends OwnerCache<ScopeTextRow, TermEntry> {
     return entry === undefined ? undefined : topByBm25(entry, query, limit, corpus, passing);
   }
 
-  /** The terms of a row some held owner has (for the corpus to forget them), else undefined. */
-  heldTerms(id: string): readonly string[] | undefined {
-    for (const entry of this.entries()) {
-      const document = entry.documents.get(id);
+  /**
+   * The terms of a row a held owner has (for the corpus to forget them), else undefined: looked
+   * up in its owner when the caller knows it (a write), else in every held owner (a delete).
+   */
+  heldTerms(id: string, scopeKey?: string): readonly string[] | undefined {
+    const entries = scopeKey === undefined ? this.entries() : [this.peek(scopeKey)];
+    for (const entry of entries) {
+      const document = entry?.documents.get(id);
       if (document !== undefined) return document.terms;
     }
     return undefined;
