@@ -169,3 +169,54 @@ describe("a sync add of turns already seen", () => {
     expect(empty.body.data).toMatchObject({ status: "no_extraction", reason: expect.stringMatching(/text/) });
   });
 });
+
+describe("hostile input", () => {
+  const refused = (response: { status: number; body: any }) => {
+    expect(response.status, JSON.stringify(response.body)).toBe(422);
+    expect(response.body.error.code).toBe("INVALID_INPUT");
+  };
+
+  it("a filter nested thousands deep, or with a deep value, is a 422 and the server stays up", async () => {
+    const depth = 10_000;
+    const nestedLists = `{"user_id":"bob","query":"tea","method":"keyword","filters":{"AND":${"[".repeat(depth)}${"]".repeat(depth)}}}`;
+    let nestedAnds: Record<string, unknown> = { session_id: "x" };
+    for (let i = 0; i < 20; i++) nestedAnds = { AND: [nestedAnds] };
+    // Written as text: JSON.stringify itself would overflow on it.
+    const deepValue = `{"user_id":"bob","query":"tea","method":"keyword","filters":{"metadata":{"topic":${'{"eq":'.repeat(depth)}"x"${"}".repeat(depth)}}}}`;
+    for (const method of ["keyword", "vector", "hybrid"]) {
+      refused(await post("search", nestedLists.replace('"keyword"', `"${method}"`)));
+      refused(await post("search", { user_id: "bob", query: "tea", method, filters: nestedAnds }));
+      refused(await post("search", deepValue.replace('"keyword"', `"${method}"`)));
+    }
+    refused(await post("get", { user_id: "bob", filters: nestedAnds }));
+    expect((await fetch(`${serve.url}/health`)).status).toBe(200);
+  });
+
+  it('"__proto__" as a key in filters or metadata is a 422, not silently dropped', async () => {
+    refused(await post("search", '{"user_id":"bob","query":"tea","filters":{"__proto__":{"session_id":"x"}}}'));
+    refused(await post("add", `{"session_id":"proto","user_id":"pia","messages":[${JSON.stringify(turn("Pia likes pears", "pia"))}],"metadata":{"__proto__":{"a":1}},"sync":true}`));
+    expect((await post("get", { user_id: "pia" })).body.data.total_count).toBe(0);
+  });
+
+  it("metadata keys named like Object.prototype members are stored and filtered like any other", async () => {
+    const added = await post("add", { session_id: "ctor", user_id: "cora", messages: [turn("Cora collects stamps", "cora")], metadata: { constructor: "y" }, sync: true });
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+    for (const filters of [{ constructor: "y" }, { metadata: { constructor: "y" } }]) {
+      const found = await post("search", { user_id: "cora", query: "stamps", filters });
+      expect(found.status, JSON.stringify(found.body)).toBe(200);
+      expect(found.body.data.episodes).toHaveLength(1);
+    }
+    expect((await post("search", { user_id: "cora", query: "stamps", filters: { toString: "y" } })).body.data.episodes).toHaveLength(0);
+  });
+
+  it("a timestamp past the year 9999 is a 422 that stores nothing and leaves the session usable", async () => {
+    for (const timestamp of [253_402_300_800_001, 8_640_000_000_000_001]) {
+      refused(await post("add", { session_id: "far", user_id: "fay", messages: [{ ...turn("from the far future", "fay"), timestamp }], sync: true }));
+    }
+    const normal = await post("add", { session_id: "far", user_id: "fay", messages: [turn("Fay plants tulips", "fay")], sync: true });
+    expect(normal.status, JSON.stringify(normal.body)).toBe(200);
+    expect((await post("flush", { session_id: "far", user_id: "fay" })).status).toBe(200);
+    const listed = (await post("get", { user_id: "fay" })).body.data;
+    expect(listed.episodes.map((episode: { episode: string }) => episode.episode)).toEqual(["fay (user): Fay plants tulips"]);
+  });
+});

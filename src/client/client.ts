@@ -96,7 +96,7 @@ const ERROR_CLASSES: Record<ErrorCode, ErrorFactory> = {
 export function errorFromResponse(status: number, body: unknown): OmnimemError {
   const envelope = body as Partial<ErrorEnvelope> | undefined;
   const error = envelope?.error;
-  if (error !== undefined && typeof error === "object" && typeof error.code === "string" && error.code in ERROR_CLASSES) {
+  if (error !== undefined && typeof error === "object" && typeof error.code === "string" && Object.hasOwn(ERROR_CLASSES, error.code)) {
     const details: Record<string, unknown> = { ...error.details, status, path: error.path };
     if (typeof envelope?.request_id === "string") details.requestId = envelope.request_id;
     return ERROR_CLASSES[error.code](String(error.message), { details }, status);

@@ -7,6 +7,7 @@ import type { ListSortField } from "../spec/memory-store.js";
 import { NotFoundError, ValidationError } from "../spec/errors.js";
 import type { MemoryEvent, Metadata, SearchFilter, SearchMethod } from "../spec/types.js";
 import { assertSegmentId } from "../store/ids.js";
+import { MAX_FILTER_DEPTH } from "../spec/scope.js";
 
 /** Who a call is about: Mem0's ids. A user owns the memory when given, else the agent. */
 export interface OwnerOptions {
@@ -151,8 +152,45 @@ export function withOwnerFromFilters<T extends OwnerOptions & { filters?: Search
   return options.userId === undefined && typeof fromFilters === "string" ? { ...options, userId: fromFilters } : options;
 }
 
+/**
+ * A caller's filters, checked for shape before any store or index sees them: an object, AND / OR
+ * holding lists of filters nested at most MAX_FILTER_DEPTH deep, `metadata` an object. The
+ * backends' compilers check the same and the fields themselves; checked here, a filter nested
+ * thousands deep is refused at once, before code that walks it recursively (serialising it,
+ * compiling it) could overflow the stack.
+ */
+export function checkFilters(filters: unknown, path = "filters", depth = 0): asserts filters is SearchFilter {
+  const invalid = (message: string, at = path) => new ValidationError(`invalid filters: ${message}`, { details: { path: at } });
+  if (depth > MAX_FILTER_DEPTH) throw invalid(`AND / OR nest more than ${MAX_FILTER_DEPTH} deep`);
+  if (filters === null || typeof filters !== "object" || Array.isArray(filters)) throw invalid("filters must be an object");
+  for (const [key, value] of Object.entries(filters)) {
+    if (key === "__proto__") throw invalid("__proto__ is not a field", `${path}.${key}`);
+    if (key === "AND" || key === "OR") {
+      if (!Array.isArray(value)) throw invalid(`${key} must be a list of filters`, `${path}.${key}`);
+      value.forEach((child, i) => checkFilters(child, `${path}.${key}[${i}]`, depth + 1));
+    } else if (key === "metadata") {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid("metadata filter must be an object", `${path}.${key}`);
+      for (const [metaKey, condition] of Object.entries(value)) checkCondition(condition, `${path}.metadata.${metaKey}`, invalid);
+    } else {
+      checkCondition(value, `${path}.${key}`, invalid);
+    }
+  }
+}
+
+type FilterScalarValue = string | number | boolean | null;
+const isScalar = (value: unknown): value is FilterScalarValue => value === null || ["string", "number", "boolean"].includes(typeof value);
+
+/** A field's condition: a value, or operators over values (`{ gte: 3 }`, `{ in: ["a", "b"] }`). */
+function checkCondition(condition: unknown, path: string, invalid: (message: string, at: string) => ValidationError): void {
+  if (condition === undefined || isScalar(condition)) return;
+  const operands = condition !== null && typeof condition === "object" && !Array.isArray(condition) ? Object.values(condition) : undefined;
+  if (operands?.every((operand) => isScalar(operand) || (Array.isArray(operand) && operand.every(isScalar)))) return;
+  throw invalid("a condition is a value or an object of operators over values ({ gte: 3 }, { in: [...] })", path);
+}
+
 /** Filters implied by the owner options beyond the owner itself (the agent of a user's memory, the run). */
 export function narrowing(options: OwnerOptions, filters: SearchFilter | undefined): SearchFilter | undefined {
+  if (filters !== undefined) checkFilters(filters);
   const extra: SearchFilter[] = [];
   if (options.userId !== undefined && options.agentId !== undefined) extra.push({ agent_id: assertSegmentId(options.agentId, "agentId") });
   if (options.runId !== undefined) extra.push({ run_id: assertSegmentId(options.runId, "runId") });

@@ -6,7 +6,7 @@ import type { StructuredModel } from "../spec/llm.js";
 import type { MemoryStore, RecordChange } from "../spec/memory-store.js";
 import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../spec/session-buffer.js";
 import type { SessionLocks } from "../spec/session-locks.js";
-import type { MemoryEvent, MemoryRecord } from "../spec/types.js";
+import { isStorableTime, type MemoryEvent, type MemoryRecord } from "../spec/types.js";
 import { CapabilityUnavailableError, ProviderError } from "../spec/errors.js";
 import { turnsFromVerbatim, verbatimText } from "../extract/verbatim.js";
 import { sha256 } from "../util/hash.js";
@@ -280,8 +280,9 @@ export function ownerIds(context: SessionContext): Pick<MemoryRecord, "userId" |
   return ids;
 }
 
+/** A fact's time as the model wrote it; one no memory can carry (unparsable, year 10000) is ignored. */
 function parseTime(value: string | null): number | undefined {
   if (value === null) return undefined;
   const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
+  return isStorableTime(ms) ? ms : undefined;
 }

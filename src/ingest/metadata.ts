@@ -1,4 +1,4 @@
-import { METADATA_KEY } from "../spec/scope.js";
+import { isMetadataKey } from "../spec/scope.js";
 import { ValidationError } from "../spec/errors.js";
 import type { Metadata } from "../spec/types.js";
 
@@ -13,8 +13,8 @@ export function validMetadata(metadata: unknown, path = "metadata"): Metadata {
     throw new ValidationError(`${path} must be an object`, { details: { path } });
   }
   for (const [key, value] of Object.entries(metadata)) {
-    if (!METADATA_KEY.test(key)) {
-      throw new ValidationError(`${path} key ${JSON.stringify(key)} must be 1-64 letters, digits, _ . -`, { details: { path: `${path}.${key}` } });
+    if (!isMetadataKey(key)) {
+      throw new ValidationError(`${path} key ${JSON.stringify(key)} must be 1-64 letters, digits, _ . - (and not __proto__)`, { details: { path: `${path}.${key}` } });
     }
     const flat = value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
     if (!flat) throw new ValidationError(`${path}.${key} must be a string, number, boolean or null`, { details: { path: `${path}.${key}` } });

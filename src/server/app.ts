@@ -455,11 +455,20 @@ function toOmnimemError(error: unknown): OmnimemError | undefined {
 async function readJson(c: AppContext): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") throw new ValidationError("the request body is empty: send a JSON object", { details: { path: "" } });
+  let prototypeKey = false;
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    // A "__proto__" key parses as a plain field, but the schemas' copies turn it into a prototype:
+    // in metadata or filters it would vanish without a word (a filter then matching more).
+    body = JSON.parse(text, (key, value: unknown) => {
+      if (key === "__proto__") prototypeKey = true;
+      return value;
+    });
   } catch (error) {
     throw new ValidationError(`the request body is not valid JSON: ${(error as Error).message}`, { details: { path: "" } });
   }
+  if (prototypeKey) throw new ValidationError('"__proto__" is not allowed as a key anywhere in the request body', { details: { path: "" } });
+  return body;
 }
 
 /** What an add did, for its answer: see AddStatus in spec/http.ts. */

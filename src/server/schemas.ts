@@ -14,6 +14,7 @@ import type {
   UpdateRequest,
 } from "../spec/http.js";
 import { ERROR_CODES } from "../spec/errors.js";
+import { MAX_TIMESTAMP_MS } from "../spec/types.js";
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 const SEGMENT_MESSAGE = "1-128 letters, digits and . _ @ + -, starting with a letter or digit";
@@ -60,7 +61,7 @@ export const messageItemSchema = z.strictObject({
   sender_id: z.string().min(1).max(256).optional(),
   sender_name: z.string().max(256).nullish(),
   role: z.enum(["user", "assistant", "tool", "system"]),
-  timestamp: z.number().int().positive().describe("Epoch milliseconds."),
+  timestamp: z.number().int().positive().max(MAX_TIMESTAMP_MS).describe("Epoch milliseconds, up to the end of year 9999."),
   content: z.union([z.string(), z.array(contentItemSchema).min(1)]),
   tool_calls: z.array(z.unknown()).nullish(),
   tool_call_id: z.string().nullish(),

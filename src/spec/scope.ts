@@ -10,3 +10,15 @@ export function scopeKey(scope: Scope): string {
 
 /** Metadata keys are spliced into `key=value` pairs and SQL text, so they are kept plain. */
 export const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * A key metadata may hold and filters may name: plain (METADATA_KEY), and not `__proto__`, which
+ * an object literal or a copy of the object turns into its prototype: the pair would vanish
+ * silently on the way to the store, or a filter on it be dropped and match more than asked.
+ */
+export function isMetadataKey(key: string): boolean {
+  return METADATA_KEY.test(key) && key !== "__proto__";
+}
+
+/** How deeply AND / OR may nest in a filter (every backend's compiler and the API edge agree). */
+export const MAX_FILTER_DEPTH = 8;

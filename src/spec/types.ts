@@ -85,6 +85,19 @@ export type Metadata = Record<string, string | number | boolean | null>;
 
 export type MemoryKind = "episode" | "fact";
 
+/**
+ * The latest time a memory can carry: the end of year 9999 (epoch ms). Memories are filed by day
+ * in logs named YYYY-MM-DD, so every backend takes times from 1970 to 9999: a later one (valid
+ * for a JSON number, and for Date up to year 275760) is refused at the input, not when a write
+ * is half done.
+ */
+export const MAX_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Whether `ms` is a time a memory can carry: whole or fractional epoch ms in 0..MAX_TIMESTAMP_MS. */
+export function isStorableTime(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMESTAMP_MS;
+}
+
 /** The stored form of a memory: what the markdown entry and the catalog row both hold. */
 export interface MemoryRecord {
   id: string;

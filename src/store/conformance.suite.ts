@@ -222,6 +222,16 @@ export function describeMemoryStoreConformance(name: string, factory: Conformanc
       expect(await texts({ OR: [{ tag: "x" }, { tag: "y" }] })).toEqual(["a", "b"]);
     });
 
+    it("filters on metadata keys named like Object.prototype members (constructor, toString) as on any other", async () => {
+      const a = makeRecord(alice, "a", { metadata: { constructor: "y", toString: "z" } });
+      await store.apply([{ op: "add", record: a }, { op: "add", record: makeRecord(alice, "b") }]);
+      const texts = async (filter: SearchFilter) =>
+        (await store.list({ scope: alice, limit: 10, filter })).records.map((r) => r.text).sort();
+      expect(await texts({ constructor: "y" })).toEqual(["a"]);
+      expect(await texts({ metadata: { toString: "z" } })).toEqual(["a"]);
+      expect(await texts({ hasOwnProperty: "x" })).toEqual([]);
+    });
+
     it.runIf(factory.noOutbox === true)("keeps no outbox: a write owes the index nothing", async () => {
       const record = makeRecord(alice, "index me");
       expect((await store.apply([{ op: "add", record }])).jobs).toEqual([]);

@@ -107,14 +107,14 @@ export class PendingAwareIndex implements SearchIndex {
   }
 
   async keyword(text: string, query: IndexQuery): Promise<IndexHit[]> {
-    const [hits, pending] = await Promise.all([this.inner.keyword(text, query), this.pendingFor(query)]);
+    const [pending, hits] = await Promise.all([this.pendingFor(query), this.inner.keyword(text, query)]);
     if (pending.length === 0) return hits;
     const documents = Math.max(pending.length, query.scopeSize ?? (await this.scopeSize(query.scope)));
     return merge(hits, bm25(text, pending, documents), pending, query.limit);
   }
 
   async vector(vector: Float32Array, query: IndexQuery): Promise<IndexHit[]> {
-    const [hits, pending] = await Promise.all([this.inner.vector(vector, query), this.pendingFor(query)]);
+    const [pending, hits] = await Promise.all([this.pendingFor(query), this.inner.vector(vector, query)]);
     if (pending.length === 0) return hits;
     if (!vector.some((value) => value !== 0)) return merge(hits, [], pending, query.limit);
     const vectors = await this.vectorsOf(pending);
@@ -125,9 +125,12 @@ export class PendingAwareIndex implements SearchIndex {
   /**
    * The pending records of the query's owner and filter. Hybrid search asks for keyword and
    * vector hits at once with the same scope and filter: the two share one read of the store
-   * (the read is dropped as soon as it settles, so no later query sees an old answer).
+   * (the read is dropped as soon as it settles, so no later query sees an old answer). Async, and
+   * asked for before the index: should building its key throw, the search fails with that error
+   * before any index query is under way, never leaving one whose failure nobody awaits (an
+   * unhandled rejection ends the process).
    */
-  private pendingFor(query: IndexQuery): Promise<MemoryRecord[]> {
+  private async pendingFor(query: IndexQuery): Promise<MemoryRecord[]> {
     const key = JSON.stringify([query.scope, query.filter ?? null]);
     let read = this.reading.get(key);
     if (read === undefined) {

@@ -138,6 +138,10 @@ export function describeSearchIndexConformance(name: string, factory: SearchInde
       expect(await keyword("notebook'); DROP TABLE memories; --")).toHaveLength(1);
       await expect(keyword("notebook", { "note') OR true --": "x" })).rejects.toBeInstanceOf(ValidationError);
       await expect(keyword("notebook", { session_id: { like: "%" } } as unknown as SearchFilter)).rejects.toBeInstanceOf(ValidationError);
+      // Keys named like Object.prototype members are metadata keys, not columns.
+      const [labelled] = await add(makeRecord(alice, "a labelled notebook", { metadata: { constructor: "y" } }));
+      expect(ids(await keyword("notebook", { constructor: "y" }))).toEqual([labelled!.id]);
+      expect(await keyword("notebook", { toString: "z" })).toEqual([]);
     });
 
     it("refuses to open with another embedding model until it is reset", async () => {

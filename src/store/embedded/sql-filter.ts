@@ -1,5 +1,5 @@
 import { ValidationError } from "../../spec/errors.js";
-import { METADATA_KEY, scopeKey } from "../../spec/scope.js";
+import { isMetadataKey, MAX_FILTER_DEPTH, scopeKey } from "../../spec/scope.js";
 import type { FilterOperators, FilterScalar, Metadata, Scope, SearchFilter } from "../../spec/types.js";
 
 /**
@@ -35,7 +35,6 @@ const COLUMNS: Record<string, { column: string; type: ColumnType }> = {
 };
 
 const OPERATORS = new Set(["eq", "ne", "gt", "gte", "lt", "lte", "in"]);
-const MAX_DEPTH = 8;
 
 export function sqlString(value: string): string {
   if (value.includes("\u0000")) throw new ValidationError("filter values may not contain NUL characters");
@@ -70,7 +69,7 @@ export function metadataPairs(metadata: Metadata): string[] {
 }
 
 export function compileFilter(filter: SearchFilter, dialect: SqlDialect, depth = 0): string | undefined {
-  if (depth > MAX_DEPTH) throw invalid("filters nest too deeply");
+  if (depth > MAX_FILTER_DEPTH) throw invalid("filters nest too deeply");
   if (filter === null || typeof filter !== "object" || Array.isArray(filter)) throw invalid("filters must be an object");
   const clauses: string[] = [];
   for (const [key, value] of Object.entries(filter)) {
@@ -84,7 +83,7 @@ export function compileFilter(filter: SearchFilter, dialect: SqlDialect, depth =
     } else if (key === "metadata") {
       if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid("metadata filter must be an object");
       for (const [metaKey, metaValue] of Object.entries(value)) clauses.push(metadataCondition(metaKey, metaValue, dialect));
-    } else if (key in COLUMNS) {
+    } else if (Object.hasOwn(COLUMNS, key)) {
       const { column, type } = COLUMNS[key]!;
       clauses.push(columnCondition(key, column, type, value));
     } else {
@@ -125,7 +124,7 @@ function columnCondition(field: string, column: string, type: ColumnType, value:
 }
 
 function metadataCondition(key: string, value: unknown, dialect: SqlDialect): string {
-  if (!METADATA_KEY.test(key)) throw invalid(`unknown filter field or invalid metadata key: ${JSON.stringify(key)}`);
+  if (!isMetadataKey(key)) throw invalid(`unknown filter field or invalid metadata key: ${JSON.stringify(key)}`);
   const equals = (operand: unknown) => metadataEquals(key, scalarValue(key, operand), dialect);
   if (!isOperatorObject(value)) return equals(value);
   const parts: string[] = [];

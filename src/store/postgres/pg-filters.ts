@@ -1,4 +1,5 @@
 import { ValidationError } from "../../spec/errors.js";
+import { isMetadataKey, MAX_FILTER_DEPTH } from "../../spec/scope.js";
 import type { FilterOperators, FilterScalar, Scope, SearchFilter } from "../../spec/types.js";
 
 /**
@@ -49,9 +50,6 @@ const COLUMNS: Record<string, { column: string; type: ColumnType }> = {
 
 const OPERATORS = new Set(["eq", "ne", "gt", "gte", "lt", "lte", "in"]);
 const COMPARISONS: Record<string, string> = { gt: ">", gte: ">=", lt: "<", lte: "<=" };
-/** The same rule as the embedded compiler, so a filter valid on one backend is valid on the other. */
-const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
-const MAX_DEPTH = 8;
 
 /** The owner clause: always present, never built from filters. `alias` prefixes the columns. */
 export function scopeSql(scope: Scope, params: SqlParams, alias = ""): string {
@@ -70,7 +68,7 @@ export function whereSql(scope: Scope, filter: SearchFilter | undefined, params:
 }
 
 export function compileFilter(filter: SearchFilter, params: SqlParams, depth = 0): string | undefined {
-  if (depth > MAX_DEPTH) throw invalid("filters nest too deeply");
+  if (depth > MAX_FILTER_DEPTH) throw invalid("filters nest too deeply");
   if (filter === null || typeof filter !== "object" || Array.isArray(filter)) throw invalid("filters must be an object");
   const clauses: string[] = [];
   for (const [key, value] of Object.entries(filter)) {
@@ -84,7 +82,7 @@ export function compileFilter(filter: SearchFilter, params: SqlParams, depth = 0
     } else if (key === "metadata") {
       if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid("metadata filter must be an object");
       for (const [metaKey, metaValue] of Object.entries(value)) clauses.push(metadataCondition(metaKey, metaValue, params));
-    } else if (key in COLUMNS) {
+    } else if (Object.hasOwn(COLUMNS, key)) {
       const { column, type } = COLUMNS[key]!;
       clauses.push(columnCondition(key, column, type, value, params));
     } else {
@@ -110,7 +108,7 @@ function columnCondition(field: string, column: string, type: ColumnType, value:
 }
 
 function metadataCondition(key: string, value: unknown, params: SqlParams): string {
-  if (!METADATA_KEY.test(key)) throw invalid(`unknown filter field or invalid metadata key: ${JSON.stringify(key)}`);
+  if (!isMetadataKey(key)) throw invalid(`unknown filter field or invalid metadata key: ${JSON.stringify(key)}`);
   // Containment is type-strict ({"n": "1"} does not match 1), like the embedded store's pairs,
   // and is answered by the GIN index on metadata.
   const equals = (operand: unknown) => `metadata @> ${params.add(JSON.stringify({ [key]: scalarValue(key, operand) }))}::jsonb`;
