@@ -136,7 +136,7 @@ export class Memory {
           this.writer.catchUpInBackground();
         }
       }
-      this.turnParser = new TurnParser(this.config.multimodal, this.backend.parseCache, this.logger, this.parsingModelsOption);
+      this.turnParser = new TurnParser(this.config.multimodal, this.backend.parseCache, this.logger, this.parsingModelsOption, this.config.root);
       const { store } = this.backend;
       this.adds = new AddPipeline({ scopes: this.scopes, parser: this.turnParser, formation: this.formation, writer: this.writer, store, logger: this.logger });
       this.idleFlush.start(this.config.boundary.idleFlushSeconds);
@@ -203,12 +203,13 @@ export class Memory {
 
   async search(query: string, options: SearchOptions = {}): Promise<{ results: SearchHit[] }> {
     this.requireReady();
-    checkSearch(query, options.threshold);
+    const method = options.method ?? this.config.search.defaultMethod;
+    checkSearch(query, options.threshold, method);
     const owner = withOwnerFromFilters(options);
     const hits = await this.engine.search({
       query,
       scope: this.scopes.scopeOf(owner),
-      method: options.method ?? this.config.search.defaultMethod,
+      method,
       limit: options.limit ?? this.config.search.defaultLimit,
       filter: narrowing(owner, options.filters),
       threshold: options.threshold,
@@ -246,7 +247,7 @@ export class Memory {
   }
 
   /** Deletes every memory of one owner (narrowed by runId when given). */
-  async deleteAll(options: OwnerOptions): Promise<{ message: string; deleted: number }> {
+  async deleteAll(options: OwnerOptions = {}): Promise<{ message: string; deleted: number }> {
     this.requireReady();
     return this.records.deleteAll(options);
   }

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonOf, omnimem } from "./support/cli-process.js";
@@ -60,6 +60,28 @@ describe("omnimem CLI (child processes)", () => {
     expect(jsonOf<HitsJson>(listed).results.map((memory) => memory.id)).toEqual([results[0]!.id]);
     const history = await cli(["history", "--json", results[0]!.id]);
     expect(jsonOf<{ action: string }[]>(history).map((entry) => entry.action)).toEqual(["ADD"]);
+  });
+
+  it("keeps a word that names a folder as text, labels a text file plainly, and dates each change in history", async () => {
+    await mkdir(join(dir, "office"), { recursive: true });
+    await writeFile(join(dir, "notes.txt"), "Photos are backed up on Sundays");
+    const added = await cli(["add", "--user", "dora", "--no-infer", "--json", "I keep my photos in the office", "./notes.txt"]);
+    expect(added.code, added.stderr).toBe(0);
+    const memory = jsonOf<AddJson>(added).results[0]!;
+    expect(memory.memory).toContain("I keep my photos in the office");
+    expect(memory.memory).toContain("[text: notes.txt]");
+    expect(memory.memory).not.toContain("sent as");
+    // Written as a path, a folder is an error, not text.
+    const folder = await cli(["add", "--user", "dora", "see", "./office/"]);
+    expect(folder.code).toBe(65);
+    expect(folder.stderr).toContain("not a regular file");
+
+    expect((await cli(["update", memory.id, "I keep my photos in the attic"])).code).toBe(0);
+    const history = await cli(["history", memory.id]);
+    const times = history.stdout.trim().split("\n").map((line) => [line.split(/\s+/)[1], Date.parse(line.split(/\s+/)[0]!)] as const);
+    expect(times.map(([action]) => action)).toEqual(["ADD", "UPDATE"]);
+    // The update's own time, after the add (not the memory's creation time, which is before it).
+    expect(times[1]![1]).toBeGreaterThan(times[0]![1]);
   });
 
   it("buffers with --no-flush and makes the episode on flush", async () => {

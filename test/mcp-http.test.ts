@@ -29,7 +29,13 @@ async function client(query: string, key = FULL_KEY): Promise<Client> {
 beforeAll(async () => {
   root = await makeTempRoot();
   await writeFile(join(root, "receipt.png"), await imageWithText("PELICAN HARDWARE\nTOTAL 42 EUR"));
-  server = await startServe(root, { OMNIMEM_SERVER__API_KEYS: JSON.stringify([{ key: FULL_KEY }, { key: TEAM_KEY, app_id: "team-a" }]) }, [], 90_000);
+  // With API keys, `path` attachments read only the allowed folders, and never the data root inside them.
+  server = await startServe(
+    join(root, "data"),
+    { OMNIMEM_SERVER__API_KEYS: JSON.stringify([{ key: FULL_KEY }, { key: TEAM_KEY, app_id: "team-a" }]), OMNIMEM_MULTIMODAL__FILE_URI_ALLOW_DIRS: JSON.stringify([root]) },
+    [],
+    90_000,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -83,6 +89,11 @@ describe("/mcp on omnimem serve", () => {
     const alice = await client("?user_id=alice");
     const missingFile = await callTool(alice, "add_memory", { attachments: [{ path: join(root, "missing.png") }] });
     expect(missingFile).toMatchObject({ isError: true, body: { error: { code: "URI_REJECTED" } } });
+    // The server's own data (every owner's logs) is never an attachment, even inside an allowed folder.
+    const dataFile = await callTool(alice, "add_memory", { attachments: [{ path: join(root, "data", ".index", "state.db"), type: "doc" }] });
+    expect(dataFile).toMatchObject({ isError: true, body: { error: { code: "URI_REJECTED", details: { reason: "data-root" } } } });
+    const outside = await callTool(alice, "add_memory", { attachments: [{ path: "/etc/hostname", type: "doc" }] });
+    expect(outside).toMatchObject({ isError: true, body: { error: { code: "URI_REJECTED", details: { reason: "outside-allowed-dirs" } } } });
     expect(await callTool(alice, "get_memory", { id: UNKNOWN_ID })).toMatchObject({ isError: true, body: { error: { code: "NOT_FOUND" } } });
     expect(await callTool(alice, "memory_history", { id: "not/an/id" })).toMatchObject({ isError: true, body: { error: { code: "INVALID_INPUT" } } });
 

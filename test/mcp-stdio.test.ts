@@ -24,7 +24,8 @@ let stderr: () => string;
 beforeAll(async () => {
   root = await makeTempRoot();
   await writeFile(join(root, "receipt.png"), await imageWithText("PELICAN HARDWARE\nTOTAL 42 EUR"));
-  ({ client, close, stderr } = await connectStdio(["--root", root, "--user", "alice"]));
+  // The data in a folder of its own: attachments are never read from inside it.
+  ({ client, close, stderr } = await connectStdio(["--root", join(root, "data"), "--user", "alice"]));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { IndexMismatchError, LocalEmbedder, Memory, ValidationError, type SearchMethod } from "../src/index.js";
+import { IndexMismatchError, LocalEmbedder, Memory, ValidationError, type SearchFilter, type SearchMethod } from "../src/index.js";
 import { parseLog } from "../src/store/embedded/markdown-log.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
@@ -233,6 +233,18 @@ describe("Memory", () => {
     });
     await expect(memory.search("  ", { userId: "alice" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
     await expect(memory.search("x", { userId: "alice", limit: 0 })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(memory.search("x", { userId: "alice", method: "magic" as never })).rejects.toMatchObject({ code: "INVALID_INPUT", details: { path: "method" } });
+    await expect(memory.deleteAll()).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(memory.add([{ role: "user", content: "far future", timestamp: 253_402_300_800_000 }], { infer: false, userId: "alice" })).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+    });
+    await expect(memory.add("x", { infer: false, userId: "alice", metadata: JSON.parse('{"__proto__": {"a": 1}}') })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    let nested: SearchFilter = { session_id: "s" };
+    for (let i = 0; i < 5000; i++) nested = { AND: [nested] };
+    for (const method of ["keyword", "vector", "hybrid"] as const) {
+      await expect(memory.search("x", { userId: "alice", method, filters: nested })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    }
+    await expect(memory.getAll({ userId: "alice", filters: nested })).rejects.toMatchObject({ code: "INVALID_INPUT" });
     await expect(memory.update("8c6f1f59-7c3e-4c1e-9d7e-4b8e6e1c2a10", "x")).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect((await memory.getAll({ userId: "alice" })).results).toEqual([]);
   });

@@ -51,7 +51,8 @@ afterAll(async () => {
 
 async function withMemory<T>(options: Parameters<typeof Memory.open>[0], work: (memory: Memory, root: string) => Promise<T>): Promise<T> {
   const root = await makeTempRoot();
-  const memory = await Memory.open({ root, logLevel: "silent", ...options });
+  // The memory's data in a folder of its own: file:// never reads it, and the files these tests send sit beside it.
+  const memory = await Memory.open({ root: join(root, "data"), logLevel: "silent", ...options });
   try {
     return await work(memory, root);
   } finally {
@@ -139,6 +140,7 @@ describe("the parsing rows of the error table, through Memory.add", () => {
         ["base64 over max_bytes", [{ type: "doc", base64: b64(utf8("y".repeat(2048))), ext: "txt" }], "FILE_TOO_LARGE"],
         ["file:// over its cap", [{ type: "doc", uri: `file://${join(root, "big.txt")}` }], "FILE_TOO_LARGE"],
         ["file:// not a regular file", [{ type: "doc", uri: `file://${allowed}` }], "URI_REJECTED"],
+        ["file:// into the memory's own data", [{ type: "doc", uri: `file://${join(root, "data", ".index", "state.db")}` }], "URI_REJECTED"],
         ["remote host in file://", [{ type: "doc", uri: "file://example.com/etc/passwd" }], "URI_REJECTED"],
         ["http(s) to loopback", [{ type: "image", uri: `${filesUrl}/menu.jpg` }], "URI_REJECTED"],
         ["http(s) to cloud metadata", [{ type: "image", uri: "http://169.254.169.254/latest/meta-data" }], "URI_REJECTED"],

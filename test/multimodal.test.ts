@@ -33,7 +33,8 @@ describe("multimodal add, local parsers (no model)", () => {
 
   beforeEach(async () => {
     root = await makeTempRoot();
-    memory = await Memory.open({ root, logLevel: "silent", multimodal: { allowPrivateHosts: true } });
+    // The data in a folder of its own: file:// never reads the memory's root, and the test's files sit beside it.
+    memory = await Memory.open({ root: join(root, "data"), logLevel: "silent", multimodal: { allowPrivateHosts: true } });
   });
   afterEach(async () => {
     await memory.close();

@@ -60,6 +60,8 @@ beforeAll(async () => {
     OMNIMEM_MULTIMODAL__MAX_BYTES: String(MAX_PAYLOAD),
     OMNIMEM_SERVER__BODY_LIMIT_BYTES: String(BODY_LIMIT),
     OMNIMEM_SERVER__API_KEYS: JSON.stringify([{ key: FULL_KEY }, { key: TEAM_KEY, app_id: "team-a" }]),
+    // With API keys, file:// reads only what the operator allows.
+    OMNIMEM_MULTIMODAL__FILE_URI_ALLOW_DIRS: JSON.stringify([uploads]),
   });
 }, 60_000);
 

@@ -71,6 +71,7 @@ describe("by-id routes check the owner", () => {
     await expect(client.history({ memory_id: id, user_id: "alice" })).rejects.toBeInstanceOf(NotFoundError);
     await expect(client.delete({ memory_id: id, user_id: "alice" })).rejects.toBeInstanceOf(NotFoundError);
     expect((await client.history({ memory_id: id, user_id: "bob" })).history).toHaveLength(1);
+    expect((await client.owners()).owners).toContainEqual(expect.objectContaining({ user_id: "bob" }));
     // An agent id is not bob either.
     expect((await post("update", { memory_id: id, agent_id: "bob", text: "x" })).status).toBe(404);
 

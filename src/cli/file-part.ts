@@ -8,7 +8,7 @@ export type CliContentItem = { type: "text"; text: string } | { type: "file"; da
 /**
  * `omnimem add "I liked the curry" ./menu.jpg ./q3.pdf`: each argument that names an existing
  * regular file becomes a file part (its bytes, its name for the extension; the sniffer decides
- * what it is), every other argument is text. Consecutive words of text stay one text item, so
+ * what it is), every other argument is text (a word written as a path, with a "/", must name a file). Consecutive words of text stay one text item, so
  * an unquoted sentence reads as the sentence.
  */
 export async function contentFromArguments(words: readonly string[], cwd: string): Promise<CliContentItem[]> {
@@ -20,9 +20,11 @@ export async function contentFromArguments(words: readonly string[], cwd: string
       items.push({ type: "file", data: new Uint8Array(await readFile(path)), filename: basename(path) });
       continue;
     }
-    if (info !== undefined) throw new ValidationError(`${word} is not a regular file`, { details: { path: word } });
-    // A word written as a path is a file the user meant to attach: a typo must not become text.
-    if (looksLikePath(word)) throw new ValidationError(`no such file: ${word}`, { details: { path: word } });
+    // A word written as a path is a file the user meant to attach: a typo, or a folder, must not
+    // become text. A plain word that happens to name a folder here ("office", ".") is text.
+    if (looksLikePath(word)) {
+      throw new ValidationError(info === undefined ? `no such file: ${word}` : `${word} is not a regular file`, { details: { path: word } });
+    }
     const last = items[items.length - 1];
     if (last?.type === "text") last.text = `${last.text} ${word}`;
     else items.push({ type: "text", text: word });

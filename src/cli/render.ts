@@ -1,5 +1,5 @@
 import type { AddResult } from "../memory.js";
-import type { HistoryEntry, MemoryItem, SearchHit } from "../spec/types.js";
+import { historyChangeTime, type HistoryEntry, type MemoryItem, type SearchHit } from "../spec/types.js";
 import { paint, type Output } from "./output.js";
 
 /** Human renderings of what the memory commands return; `--json` prints the values themselves. */
@@ -51,7 +51,7 @@ export function renderHistory(output: Output, entries: readonly HistoryEntry[]):
     .map((entry) => {
       const change =
         entry.action === "ADD" ? oneLine(entry.new_value ?? "", 90) : entry.action === "DELETE" ? paint(output, "dim", oneLine(entry.previous_value ?? "", 90)) : `${oneLine(entry.previous_value ?? "", 44)} → ${oneLine(entry.new_value ?? "", 44)}`;
-      return `${entry.created_at}  ${entry.action.padEnd(6)} ${change}`;
+      return `${historyChangeTime(entry)}  ${entry.action.padEnd(6)} ${change}`;
     })
     .join("\n");
 }

@@ -36,6 +36,8 @@ import type {
   HistoryRequest,
   HistoryResponse,
   MessageItem,
+  OwnersRequest,
+  OwnersResponse,
   SearchRequest,
   SearchResponse,
   SuccessEnvelope,
@@ -165,6 +167,11 @@ export class OmnimemClient {
 
   history(request: HistoryRequest): Promise<HistoryResponse> {
     return this.post("history", request);
+  }
+
+  /** The owners with memories in an app and project, most recently active first. */
+  owners(request: OwnersRequest = {}): Promise<OwnersResponse> {
+    return this.post("owners", request);
   }
 
   async health(): Promise<HealthReport> {

@@ -106,7 +106,9 @@ export const multimodalConfigSchema = z
     fileUriAllowDirs: z
       .array(z.string().min(1))
       .default([])
-      .describe("file:// payloads must lie inside one of these folders; empty: anywhere."),
+      .describe(
+        "file:// payloads must lie inside one of these folders; empty: anywhere (the server: nowhere, once it has API keys or listens beyond loopback). Never inside `root`.",
+      ),
     allowFileUris: z.boolean().default(true).describe("Accept file:// URIs as content at all."),
     maxBytes: z.number().int().positive().default(50 * MiB).describe("Cap on base64 and http(s) payloads, in bytes."),
     maxRequestBytes: z

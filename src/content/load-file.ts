@@ -17,6 +17,8 @@ export interface FileLoadOptions {
   fileUriMaxBytes: number;
   /** Real-path roots a file must be inside; empty: anywhere. */
   fileUriAllowDirs: readonly string[];
+  /** Folders never read, inside allowed roots or not (omnimem's data root: its logs hold every owner's memories). */
+  fileUriDenyDirs?: readonly string[];
   path?: string;
 }
 
@@ -74,6 +76,12 @@ export async function isInsideAllowedDirs(realPath: string, allowDirs: readonly 
   return false;
 }
 
+/** Whether a real path lies under the real path of any of `directories` (none: false). */
+async function isInsideAnyDir(realPath: string, directories: readonly string[]): Promise<boolean> {
+  for (const directory of directories) if (isUnder(realPath, await realRoot(directory))) return true;
+  return false;
+}
+
 /** The one answer for every path outside the roots: it names neither the path nor whether it exists. */
 function outsideAllowedDirs(options: FileLoadOptions): UriRejectedError {
   return rejected("the file:// URI is outside the allowed directories (file_uri_allow_dirs)", "outside-allowed-dirs", options);
@@ -105,6 +113,9 @@ export async function loadFileUri(url: URL, options: FileLoadOptions): Promise<F
       throw rejected(`cannot read ${shown}: ${code === "ENOENT" ? "no such file" : (code ?? "unreadable")}`, "unreachable", options, cause);
     }
     if (!(await isInsideAllowedDirs(real, options.fileUriAllowDirs))) throw outsideAllowedDirs(options);
+    if (await isInsideAnyDir(real, options.fileUriDenyDirs ?? [])) {
+      throw rejected("the file:// URI names a file in omnimem's own data folder, which is never read as content", "data-root", options);
+    }
     // stat before open: opening a FIFO or a device could block or have side effects.
     const info = await stat(real);
     if (!info.isFile()) throw rejected(`${shown} is not a regular file`, "not-a-regular-file", options);

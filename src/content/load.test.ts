@@ -358,6 +358,18 @@ describe("loadPart: file://", () => {
     expect(Buffer.from(loaded.bytes).toString()).toBe("hello file");
   });
 
+  it("never reads the data root, through a symlink or inside allowed directories", async () => {
+    await writeFile(join(allowed, "sub", "entry.md"), "every owner's memories");
+    await symlink(join(allowed, "sub"), join(outside, "into-data"));
+    for (const path of [join(allowed, "sub", "entry.md"), join(outside, "into-data", "entry.md")]) {
+      const error = await errorOf(() => loadPart(urlPart(fileUrl(path)), { fileUriAllowDirs: [root], fileUriDenyDirs: [join(allowed, "sub")] }));
+      expect(error.code, path).toBe("URI_REJECTED");
+      expect(error.details?.reason).toBe("data-root");
+    }
+    const beside = await loadPart(urlPart(fileUrl(join(allowed, "note.txt"))), { fileUriDenyDirs: [join(allowed, "sub")] });
+    expect(Buffer.from(beside.bytes).toString()).toBe("hello file");
+  });
+
   it("refuses a directory", async () => {
     const error = await errorOf(() => loadPart(urlPart(fileUrl(join(allowed, "sub")))));
     expect(error.code).toBe("URI_REJECTED");

@@ -20,7 +20,9 @@ export interface LoadOptions {
   fileUriMaxBytes: number;
   /** Real-path roots file:// URIs must be inside; empty: anywhere (`file_uri_allow_dirs`). */
   fileUriAllowDirs: string[];
-  /** Whether file:// URIs are read at all (the server turns this off when it listens beyond loopback). */
+  /** Real-path folders file:// URIs never read, even inside allowed dirs: omnimem's own data root. */
+  fileUriDenyDirs?: string[];
+  /** Whether file:// URIs are read at all (the server turns this off for callers it cannot trust with its disk). */
   allowFileUris: boolean;
   maxRedirects: number;
   /** DNS resolution for http(s) hosts; every address it returns is checked. Default: the system resolver. */
@@ -124,6 +126,7 @@ export async function loadPart(part: PayloadPart, options: Partial<LoadOptions> 
             allowFileUris: settings.allowFileUris,
             fileUriMaxBytes: settings.fileUriMaxBytes,
             fileUriAllowDirs: settings.fileUriAllowDirs,
+            fileUriDenyDirs: settings.fileUriDenyDirs ?? [],
             ...withPathDetails(path),
           });
           return loaded(part, "file", file.bytes, { name: file.name });

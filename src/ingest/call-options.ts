@@ -104,8 +104,10 @@ export function checkTextLength(text: string, path: string): void {
   }
 }
 
-/** A search's query and threshold, checked. */
-export function checkSearch(query: unknown, threshold: unknown): asserts query is string {
+const SEARCH_METHODS: ReadonlySet<unknown> = new Set<SearchMethod>(["keyword", "vector", "hybrid", "agentic"]);
+
+/** A search's query, threshold and method, checked. */
+export function checkSearch(query: unknown, threshold: unknown, method?: unknown): asserts query is string {
   if (typeof query !== "string" || query.trim() === "") {
     throw new ValidationError("query must be a non-empty string", { details: { path: "query" } });
   }
@@ -114,6 +116,9 @@ export function checkSearch(query: unknown, threshold: unknown): asserts query i
   }
   if (threshold !== undefined && !Number.isFinite(threshold)) {
     throw new ValidationError("threshold must be a number", { details: { path: "threshold" } });
+  }
+  if (method !== undefined && !SEARCH_METHODS.has(method)) {
+    throw new ValidationError(`method must be keyword, vector, hybrid or agentic, got ${JSON.stringify(method)}`, { details: { path: "method" } });
   }
 }
 

@@ -291,9 +291,14 @@ function requestTooLarge(maxRequestBytes: number, item: Pick<PayloadItem, "messa
   });
 }
 
-/** Parsed text goes into the turn with a label, so extraction and search know what it was. */
+/**
+ * Parsed text goes into the turn with a label, so extraction and search know what it was. A
+ * declared type the bytes contradict is named ("pdf (sent as image)"); a text file sent as "doc"
+ * is not a contradiction: "doc" is the only type that carries a text file's bytes.
+ */
 function label(declared: PartType, format: SniffedFormat, name: string | undefined, text: string): string {
-  const kind = format.modality === declared ? format.modality : `${format.modality} (sent as ${declared})`;
+  const agrees = format.modality === declared || (format.modality === "text" && declared === "doc");
+  const kind = agrees ? format.modality : `${format.modality} (sent as ${declared})`;
   return `[${kind}${name === undefined ? "" : `: ${name}`}]\n${text}`;
 }
 

@@ -14,7 +14,8 @@ export class TurnParser {
   private readonly parser: PartParser;
   private readonly models: ParsingModels;
 
-  constructor(multimodal: MultimodalConfig, cache: ParseCache, logger: Logger, models?: ParsingModels) {
+  /** `dataRoot`: the memory's own folder, which file:// payloads may never read. */
+  constructor(multimodal: MultimodalConfig, cache: ParseCache, logger: Logger, models?: ParsingModels, dataRoot?: string) {
     this.models = models ?? parsingModelsFrom(multimodal, logger);
     this.parser = new PartParser({
       registry: new ParserRegistry(defaultParsers()),
@@ -24,6 +25,7 @@ export class TurnParser {
         allowPrivateHosts: multimodal.allowPrivateHosts,
         fileUriMaxBytes: multimodal.fileUriMaxBytes,
         fileUriAllowDirs: multimodal.fileUriAllowDirs,
+        fileUriDenyDirs: dataRoot === undefined ? [] : [dataRoot],
         allowFileUris: multimodal.allowFileUris,
         maxRedirects: 5,
       },

@@ -41,6 +41,12 @@ describe("where the server may listen", () => {
     );
     expect(confined.config.multimodal.allowFileUris).toBe(true);
   });
+
+  it("refuses file:// payloads on loopback too once API keys tell callers apart", () => {
+    const keyed = serverMemoryConfig(config({ server: { apiKeys: [{ key: "k".repeat(16), appId: "team-a" }] } }));
+    expect(keyed.config.multimodal.allowFileUris).toBe(false);
+    expect(keyed.warnings.join()).toMatch(/with API keys.*FILE_URI_ALLOW_DIRS/);
+  });
 });
 
 describe("[server] configuration", () => {

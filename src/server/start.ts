@@ -41,14 +41,17 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * What the server changes in the configuration, or refuses: beyond loopback it needs API keys
- * (or `insecure`), and file:// payloads would read the server's disk for remote callers, so
- * they are refused unless `multimodal.file_uri_allow_dirs` confines them.
+ * (or `insecure`). file:// payloads read the server's disk with the server's rights, which is
+ * only the caller's own business for one local user: with API keys (callers the server tells
+ * apart, a key perhaps confined to one app) or beyond loopback they are refused unless
+ * `multimodal.file_uri_allow_dirs` confines them. (The data root is never read either way.)
  */
 export function serverMemoryConfig(config: MemoryConfig): { config: MemoryConfig; warnings: string[] } {
   const { server } = config;
   const warnings: string[] = [];
-  if (isLoopbackHost(server.host)) return { config, warnings };
-  if (server.apiKeys.length === 0) {
+  const loopback = isLoopbackHost(server.host);
+  if (loopback && server.apiKeys.length === 0) return { config, warnings };
+  if (!loopback && server.apiKeys.length === 0) {
     if (!server.insecure) {
       throw new ValidationError(
         `refusing to listen on ${server.host} without API keys: anyone who can reach it could read and write every memory. ` +
@@ -59,9 +62,8 @@ export function serverMemoryConfig(config: MemoryConfig): { config: MemoryConfig
     warnings.push(`listening on ${server.host} without API keys (--insecure): every caller can read and write every memory`);
   }
   if (config.multimodal.fileUriAllowDirs.length === 0 && config.multimodal.allowFileUris) {
-    warnings.push(
-      `file:// content is refused on a non-loopback address (${server.host}); set OMNIMEM_MULTIMODAL__FILE_URI_ALLOW_DIRS to allow it from chosen folders`,
-    );
+    const why = loopback ? "with API keys" : `on a non-loopback address (${server.host})`;
+    warnings.push(`file:// content is refused ${why}; set OMNIMEM_MULTIMODAL__FILE_URI_ALLOW_DIRS to allow it from chosen folders`);
     return { config: { ...config, multimodal: { ...config.multimodal, allowFileUris: false } }, warnings };
   }
   return { config, warnings };

@@ -176,6 +176,14 @@ export interface HistoryEntry {
   is_deleted: 0 | 1;
 }
 
+/**
+ * When a history row's change happened. Rows keep Mem0's fields: `created_at` is the memory's
+ * creation time on every row, and an update's or a delete's own time is its `updated_at`.
+ */
+export function historyChangeTime(entry: Pick<HistoryEntry, "action" | "created_at" | "updated_at">): string {
+  return entry.action === "ADD" ? entry.created_at : (entry.updated_at ?? entry.created_at);
+}
+
 export type FilterScalar = string | number | boolean;
 export interface FilterOperators {
   eq?: FilterScalar;

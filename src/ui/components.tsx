@@ -1,6 +1,7 @@
 /** Pieces the views share: an error line, a memory's source files, and a memory's full view with edit, delete and history. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, describeError, type AtomicFactWire, type EpisodeWire, type HistoryEntry, type MemoryWire, type SourcePartWire } from "./api.js";
+import { historyChangeTime } from "../spec/types.js";
 import { formatTime, memoryText, ownerFields, parserLabel, sourceFiles, sourceParts, type OwnerRef, type SourceFile } from "./format.js";
 
 export function ErrorNote(props: { error: unknown }) {
@@ -286,7 +287,7 @@ function HistoryList(props: { entries: HistoryEntry[] }) {
       <ol class="history">
         {props.entries.map((entry) => (
           <li key={entry.id}>
-            <span class="badge">{entry.action}</span> <time dateTime={entry.created_at}>{formatTime(entry.created_at)}</time>
+            <span class="badge">{entry.action}</span> <time dateTime={historyChangeTime(entry)}>{formatTime(historyChangeTime(entry))}</time>
             <div class="change">
               <span class="old" aria-label="Old value">
                 {entry.previous_value ?? "(none)"}

@@ -191,7 +191,7 @@ async function refuseExistingFile(out: string, force: boolean): Promise<void> {
   const existing = await stat(out).catch(() => undefined);
   if (existing === undefined) return;
   if (existing.isDirectory()) throw new ValidationError(`${out} is a folder; JSONL export needs a file name`, { details: { path: "out" } });
-  if (!force) throw new ValidationError(`${out} exists; pass force to replace it`, { details: { path: "out" } });
+  if (!force) throw new ValidationError(`${out} exists; pass --force to replace it`, { details: { path: "out" } });
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -282,7 +282,7 @@ async function refuseNonEmptyFolder(out: string, force: boolean): Promise<void> 
   if (existing === undefined) return;
   if (!existing.isDirectory()) throw new ValidationError(`${out} is a file; markdown export needs a folder`, { details: { path: "out" } });
   if (!force && (await readdir(out)).length > 0) {
-    throw new ValidationError(`${out} is not empty; pass force to write into it (files of the same name are replaced)`, { details: { path: "out" } });
+    throw new ValidationError(`${out} is not empty; pass --force to write into it (files of the same name are replaced)`, { details: { path: "out" } });
   }
 }
 
