@@ -171,6 +171,20 @@ describe("a sync add of turns already seen", () => {
   });
 });
 
+describe("/health", () => {
+  it("is open, but names the data folder and the tools' paths only to a caller with a valid key", async () => {
+    const anonymous = await (await fetch(`${serve.url}/health`)).text();
+    const wrongKey = await (await fetch(`${serve.url}/health`, { headers: { authorization: "Bearer not-a-key-0123456789" } })).text();
+    const keyed = await (await fetch(`${serve.url}/health`, { headers: full })).text();
+    expect(JSON.parse(anonymous).status).toBe("ok");
+    for (const report of [anonymous, wrongKey]) {
+      expect(report).not.toContain(root);
+      expect(report).not.toMatch(/ at \//);
+    }
+    expect(keyed).toContain(join(root, "data"));
+  });
+});
+
 describe("hostile input", () => {
   const refused = (response: { status: number; body: any }) => {
     expect(response.status, JSON.stringify(response.body)).toBe(422);

@@ -180,7 +180,9 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
     return limitStreamedBody(c, next);
   });
 
-  app.get("/health", (c) => c.json(healthReport(memory)));
+  // Open to anyone (load balancers, the page before it has a key); where things are on disk
+  // (the data folder, the tools' paths) only for a caller with a valid key, or with no keys set.
+  app.get("/health", (c) => c.json(healthReport(memory, { locations: auth.admits(c.req.header("authorization")) })));
   app.get("/openapi.json", (c) => c.json(openApiDocument(OMNIMEM_VERSION)));
   // The web memory browser (src/ui): static files; what it shows comes from the API, behind the keys.
   const uiDirectory = options.uiDirectory ?? defaultUiDirectory();

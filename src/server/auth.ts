@@ -48,6 +48,16 @@ export class ApiKeyAuth {
     return found;
   }
 
+  /** Whether the Authorization header would be let in (always, with no keys configured); never throws. */
+  admits(header: string | undefined): boolean {
+    try {
+      this.authenticate(header);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** FORBIDDEN when the key is confined to another app or project. */
   static authorize(access: Access, appId: string, projectId: string): void {
     if (access.appId !== undefined && access.appId !== appId) {

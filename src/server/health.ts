@@ -14,8 +14,18 @@ export const OMNIMEM_VERSION: string = (() => {
   }
 })();
 
+export interface HealthReportOptions {
+  /**
+   * Name where things are: the data folder or database, the tools' paths. Off for a caller the
+   * server does not know (/health is open): a path on disk helps an attacker aim file:// or
+   * guess the layout, and tells a health check nothing it needs. Default: on.
+   */
+  locations?: boolean;
+}
+
 /** What the memory can do now, and for each missing piece what would add it. */
-export function healthReport(memory: Memory): HealthReport {
+export function healthReport(memory: Memory, options: HealthReportOptions = {}): HealthReport {
+  const locations = options.locations ?? true;
   const { config } = memory;
   const { multimodal } = config;
   const vision = multimodal.model;
@@ -44,7 +54,7 @@ export function healthReport(memory: Memory): HealthReport {
     : { state: "unavailable", detail: "local OCR is turned off", enable: "set OMNIMEM_MULTIMODAL__OCR=true" };
   const office: CapabilityReport =
     soffice !== undefined
-      ? { state: "enabled", detail: `LibreOffice at ${soffice}` }
+      ? { state: "enabled", detail: locations ? `LibreOffice at ${soffice}` : "LibreOffice" }
       : {
           state: "local",
           detail: "built-in readers for docx, xlsx, pptx, odt, ods, odp and rtf; no legacy doc, xls or ppt",
@@ -56,7 +66,7 @@ export function healthReport(memory: Memory): HealthReport {
       : pocketsphinx !== undefined
         ? {
             state: "local",
-            detail: `local recognition with pocketsphinx at ${pocketsphinx.recognizer.path}`,
+            detail: locations ? `local recognition with pocketsphinx at ${pocketsphinx.recognizer.path}` : "local recognition with pocketsphinx",
             enable: "set [multimodal] transcription_model (OMNIMEM_MULTIMODAL__TRANSCRIPTION_MODEL) for better transcripts",
           }
         : {
@@ -70,7 +80,7 @@ export function healthReport(memory: Memory): HealthReport {
     status: "ok",
     version: OMNIMEM_VERSION,
     mode: memory.mode,
-    capabilities: { llm, multimodal: multimodalReport, embedding, ocr, office, audio, store: storeCapability(memory.backend) },
+    capabilities: { llm, multimodal: multimodalReport, embedding, ocr, office, audio, store: storeCapability(memory.backend, locations) },
   };
 }
 
@@ -78,9 +88,10 @@ export function healthReport(memory: Memory): HealthReport {
  * The backend and where it is. A PostgreSQL backend serving without pgvector (keyword-only mode)
  * says so, naming the extension: vector search there answers CAPABILITY_UNAVAILABLE.
  */
-export function storeCapability(backend: Backend): CapabilityReport {
-  const { kind, location } = backend.describe();
-  if (kind === "embedded") return { state: "enabled", detail: `embedded: markdown, SQLite and LanceDB under ${location}` };
+export function storeCapability(backend: Backend, locations = true): CapabilityReport {
+  const { kind, location: where } = backend.describe();
+  const location = locations ? where : "(location shown with an API key)";
+  if (kind === "embedded") return { state: "enabled", detail: locations ? `embedded: markdown, SQLite and LanceDB under ${where}` : "embedded: markdown, SQLite and LanceDB" };
   if (backend.index.hasVectors === false) {
     return {
       state: "local",

@@ -78,7 +78,9 @@ export const api = {
   history: (body: Record<string, unknown>) => post<HistoryResponse>("history", body),
   owners: (body: Record<string, unknown>) => post<OwnersResponse>("owners", body),
   async health(): Promise<HealthReport> {
-    const response = await fetch("/health");
+    // With the key, the report names where things are (the data folder, the tools' paths).
+    const key = storedKey();
+    const response = await fetch("/health", key === null ? {} : { headers: { authorization: `Bearer ${key}` } });
     if (!response.ok) throw new ApiError(response.status, "INTERNAL", `health answered HTTP ${response.status}`);
     return (await response.json()) as HealthReport;
   },

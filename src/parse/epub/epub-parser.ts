@@ -10,7 +10,7 @@ import path from "node:path";
 import { FileSizeError, UnsupportedFormatError } from "../../spec/errors.js";
 import type { ParseContext, ParseInput, ParseOutput, Parser } from "../../spec/parser.js";
 import { decodeHtmlBytes, htmlToMarkdown } from "../html/html-to-markdown.js";
-import { decodeXmlEntities, openZipPackage, readZipBytes, tidyText, xmlAttribute } from "../office/zip-package.js";
+import { decodeXmlEntities, openZipPackage, readZipBytes, tidyText, verifyZipExpansion, xmlAttribute } from "../office/zip-package.js";
 
 export const EPUB_FORMATS = ["epub"] as const;
 
@@ -33,6 +33,7 @@ export class EpubParser implements Parser {
 
 /** The book as markdown: its title, then every linear spine chapter in reading order. */
 export async function extractEpubMarkdown(bytes: Uint8Array, maxChapterBytes: number): Promise<string> {
+  await verifyZipExpansion(bytes, "epub");
   const zip = await openZipPackage(bytes, "epub");
   const readBytes = async (entryPath: string): Promise<Uint8Array | undefined> => {
     const content = await readZipBytes(zip, entryPath);

@@ -5,7 +5,7 @@
  * the first soffice that opens it) and nothing is left behind. A time limit kills the whole
  * process group.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -18,6 +18,22 @@ import { findExecutable, runProcess, stderrTail, type RunProcessResult } from ".
 export const LIBREOFFICE_DEBIAN_PACKAGES = ["libreoffice-core", "libreoffice-writer", "libreoffice-calc", "libreoffice-impress", "fonts-dejavu-core"] as const;
 
 export const LIBREOFFICE_INSTALL_HINT = `install LibreOffice (Debian/Ubuntu: apt-get install ${LIBREOFFICE_DEBIAN_PACKAGES.join(" ")}) so that soffice is on PATH`;
+
+/**
+ * The settings every conversion's fresh profile starts with. A document is the caller's, and
+ * LibreOffice would otherwise follow what it links: a linked image (`xlink:href` to an http(s) or
+ * file:// address) is fetched while the document is laid out, so a document could make the
+ * server request loopback or private addresses that URL payloads may not reach, or read local
+ * files into the text. `BlockUntrustedRefererLinks` refuses links from a document outside the
+ * trusted locations (none are configured): the linked image is left out, the rest converts.
+ * Macros never run (`DisableMacrosExecution`).
+ */
+const LOCKED_DOWN_PROFILE = `<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+</oor:items>
+`;
 
 let detected: { path: string | undefined } | undefined;
 
@@ -68,6 +84,8 @@ export async function convertWithLibreOffice(
     const outputDir = path.join(workDir, "out");
     const profileDir = path.join(workDir, "profile");
     await writeFile(inputPath, bytes);
+    await mkdir(path.join(profileDir, "user"), { recursive: true });
+    await writeFile(path.join(profileDir, "user", "registrymodifications.xcu"), LOCKED_DOWN_PROFILE);
     const args = [
       `-env:UserInstallation=${pathToFileURL(profileDir).href}`,
       "--headless",

@@ -1,6 +1,9 @@
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +12,7 @@ import {
   docxWithText,
   odpWithSlides,
   odsWithRows,
+  odtWithLinkedImage,
   odtWithText,
   pptxWithSlides,
   recordingContext,
@@ -16,13 +20,14 @@ import {
   xlsxWithRows,
   type NestedParseCall,
 } from "../../../test/support/fixtures/documents.js";
+import { imageWithText } from "../../../test/support/fixtures/images.js";
 import { CapabilityUnavailableError, FileSizeError, UnsupportedFormatError } from "../../spec/errors.js";
 import type { ParseInput, ParseOutput } from "../../spec/parser.js";
 import { convertToPdf, convertWithLibreOffice, detectSoffice } from "./libreoffice.js";
 import { OfficeParser } from "./office-parser.js";
 import { openDocumentContentText } from "./opendocument.js";
 import { rtfToText } from "./rtf.js";
-import { checkZipExpansion } from "./zip-package.js";
+import { checkZipExpansion, verifyZipExpansion } from "./zip-package.js";
 
 function input(format: string, bytes: Uint8Array, name?: string): ParseInput {
   return { bytes, format: { format, mediaType: "application/octet-stream", modality: "doc" }, ...(name === undefined ? {} : { name }) };
@@ -131,6 +136,27 @@ describe("OfficeParser without LibreOffice (built-in extractors)", () => {
     const bytes = await zip.generateAsync({ type: "uint8array", compression: "DEFLATE" });
     expect(() => checkZipExpansion(bytes, "docx", { maxUncompressedBytes: 100_000, maxEntries: 10 })).toThrow(FileSizeError);
     expect(() => checkZipExpansion(bytes, "docx", { maxUncompressedBytes: 300_000, maxEntries: 10 })).not.toThrow();
+  });
+
+  it("refuses a package whose entries inflate past the sizes they declare, having inflated no more than declared", async () => {
+    const zip = new JSZip();
+    zip.file("xl/worksheets/sheet1.xml", " ".repeat(20_000_000));
+    const bytes = await zip.generateAsync({ type: "uint8array", compression: "DEFLATE" });
+    // Both the local header and the central directory say 100 bytes (a zip bomb's lie).
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    view.setUint32(22, 100, true);
+    let directory = bytes.length - 22;
+    while (view.getUint32(directory, true) !== 0x02014b50) directory--;
+    view.setUint32(directory + 24, 100, true);
+    const { context } = recordingContext();
+    for (const format of ["xlsx", "docx", "odt"]) {
+      const refused = builtIn.parse(input(format, bytes), context);
+      await expect(refused, format).rejects.toBeInstanceOf(FileSizeError);
+      await expect(refused, format).rejects.toMatchObject({ details: { reason: "zip-sizes-lie" } });
+    }
+    // An honest package passes.
+    const honest = await new JSZip().file("word/document.xml", "x".repeat(1000)).generateAsync({ type: "uint8array", compression: "DEFLATE" });
+    await expect(verifyZipExpansion(honest, "docx")).resolves.toBeUndefined();
   });
 });
 
@@ -245,6 +271,35 @@ describe.skipIf(soffice === undefined)("OfficeParser with LibreOffice", () => {
       parser: "office/libreoffice-xlsx",
     });
     expect(await readdir(tempDir)).toEqual([]);
+  });
+
+  it("fetches nothing a document links: no request to a loopback server, no local file read in", async () => {
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url}`);
+      response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const linked = await odtWithLinkedImage("Quarterly plan", `http://127.0.0.1:${port}/linked.png`);
+      const { output } = await throughLibreOffice("odt", linked, "plan.odt");
+      expect(output.parser).toBe("office/libreoffice");
+      if (output.text !== "(pdf)") expect(output.text).toContain("Quarterly plan");
+      expect(requests).toEqual([]);
+      // A file:// image is not embedded either: the PDF is the same size as with no image at all.
+      const picture = path.join(tempDir, "..", `linked-${port}.png`);
+      await writeFile(picture, await imageWithText("SECRET PICTURE"));
+      try {
+        const withFile = await convertToPdf(await odtWithLinkedImage("Quarterly plan", pathToFileURL(picture).href), "odt", { sofficePath: soffice ?? "soffice", timeoutMs: 60_000, tempDir });
+        const withNothing = await convertToPdf(await odtWithLinkedImage("Quarterly plan", pathToFileURL(`${picture}.missing`).href), "odt", { sofficePath: soffice ?? "soffice", timeoutMs: 60_000, tempDir });
+        expect(withFile.byteLength).toBe(withNothing.byteLength);
+      } finally {
+        await rm(picture, { force: true });
+      }
+    } finally {
+      server.close();
+    }
   });
 
   it("converts an rtf the same way", async () => {

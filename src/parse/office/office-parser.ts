@@ -25,6 +25,7 @@ import { extractOpenDocumentText } from "./opendocument.js";
 import { extractPptxText, extractPptxUnprintedText } from "./pptx.js";
 import { looksLikeRtf, rtfToText } from "./rtf.js";
 import { extractXlsxText } from "./xlsx.js";
+import { isZipPackage, verifyZipExpansion } from "./zip-package.js";
 
 export const OFFICE_FORMATS = ["doc", "docx", "ppt", "pptx", "xls", "xlsx", "odt", "ods", "odp", "rtf"] as const;
 
@@ -93,6 +94,8 @@ export class OfficeParser implements Parser {
     if ((format === "doc" || format === "rtf") && looksLikeRtf(input.bytes)) format = "rtf";
     const builtIn = BUILT_IN[format];
     const soffice = this.sofficePath;
+    // Before any reader inflates it (LibreOffice included): what the package really expands to.
+    if (isZipPackage(input.bytes)) await verifyZipExpansion(input.bytes, format);
 
     if (this.spreadsheets === "cells" && SPREADSHEET_FORMATS.has(format)) {
       if (builtIn !== undefined) return { text: await builtIn.extract(input.bytes), parser: builtIn.parser };

@@ -1,9 +1,12 @@
 /**
  * Opening the zip packages that OOXML (docx, xlsx, pptx) and OpenDocument files are, with a
  * guard against zip bombs: the central directory's declared sizes are checked before anything
- * is inflated. Plus the few XML helpers the hand-written extractors share.
+ * is inflated, and what the entries really inflate to is checked against them (verifyZipExpansion)
+ * before a reader that trusts them gets the bytes. Plus the few XML helpers the hand-written
+ * extractors share.
  */
 import type JSZip from "jszip";
+import type { ZipFile as YauzlZipFile } from "yauzl";
 
 import { FileSizeError, UnsupportedFormatError } from "../../spec/errors.js";
 
@@ -72,6 +75,48 @@ export function checkZipExpansion(bytes: Uint8Array, what: string, limits: ZipLi
   }
 }
 
+/**
+ * The declared sizes are the sender's word: a 1 MB package can declare 100 bytes for an entry
+ * that inflates to a gigabyte, and readers (JSZip, exceljs, mammoth, LibreOffice) inflate what
+ * is there. So every entry is inflated once here, as a stream whose output is counted and
+ * dropped: yauzl stops an entry as soon as it yields a byte more than its declared size, so the
+ * whole pass inflates at most the declared total, which checkZipExpansion has already bounded.
+ * A package that lies is FileSizeError; one that cannot be read is UnsupportedFormatError.
+ * (yauzl: the central directory's entries read as the spec says, streams that check sizes.)
+ */
+export async function verifyZipExpansion(bytes: Uint8Array, what: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<void> {
+  checkZipExpansion(bytes, what, limits);
+  const { fromBufferPromise } = await import("yauzl");
+  let zip: YauzlZipFile;
+  try {
+    zip = await fromBufferPromise(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { lazyEntries: true, validateEntrySizes: true, decodeStrings: false });
+  } catch (error) {
+    throw new UnsupportedFormatError(`The ${what} file is not a readable zip package`, { cause: error });
+  }
+  let entryName = "";
+  try {
+    for await (const entry of zip.eachEntry()) {
+      entryName = new TextDecoder().decode(entry.fileName as unknown as Uint8Array);
+      for await (const chunk of await zip.openReadStreamPromise(entry)) void chunk;
+    }
+  } catch (error) {
+    if (/too many bytes/i.test((error as Error).message)) {
+      throw new FileSizeError(`The ${what} package's entry ${entryName} inflates to more than it declares (a zip bomb); refused`, {
+        cause: error,
+        details: { entry: entryName, reason: "zip-sizes-lie", ...limits },
+      });
+    }
+    throw damagedEntry(entryName, error);
+  } finally {
+    zip.close();
+  }
+}
+
+/** Whether bytes start as a zip package does (a local file header). */
+export function isZipPackage(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
 /** Opens a zip package after the expansion check; a file that is not a zip is UnsupportedFormatError. */
 export async function openZipPackage(bytes: Uint8Array, what: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<JSZip> {
   checkZipExpansion(bytes, what, limits);
@@ -97,11 +142,12 @@ export async function readZipBytes(zip: JSZip, entryPath: string): Promise<Uint8
   try {
     return await entry.async("uint8array");
   } catch (error) {
-    throw new UnsupportedFormatError(`The package's entry ${entryPath} is damaged (truncated or corrupt)`, {
-      cause: error,
-      details: { entry: entryPath, reason: "corrupt" },
-    });
+    throw damagedEntry(entryPath, error);
   }
+}
+
+function damagedEntry(entryPath: string, cause: unknown): UnsupportedFormatError {
+  return new UnsupportedFormatError(`The package's entry ${entryPath} is damaged (truncated or corrupt)`, { cause, details: { entry: entryPath, reason: "corrupt" } });
 }
 
 const NAMED_ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
