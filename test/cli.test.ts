@@ -128,6 +128,10 @@ describe("omnimem CLI (child processes)", () => {
     expect((await cli(["frobnicate"])).code).toBe(64);
     expect((await cli(["search", "--user", "alice", "--no-such-flag", "x"])).code).toBe(64);
     expect((await cli(["search", "--user", "alice", "--method", "psychic", "x"])).code).toBe(64);
+    // A flag value that does not parse, or nothing to add, is usage too (not the input's fault).
+    expect((await cli(["search", "--user", "alice", "--limit", "abc", "x"])).code).toBe(64);
+    expect((await cli(["export", "--kind", "bogus"])).code).toBe(64);
+    expect((await cli(["add", "--user", "alice"])).code).toBe(64);
     expect((await cli([])).code).toBe(64);
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);

@@ -104,11 +104,16 @@ export function parseCommandLine(argv: readonly string[]) {
   }
 }
 
-/** A command line that does not parse: exit 64 (EX_USAGE), with the help's pointer. */
+/**
+ * A command line that does not parse: exit 64 (EX_USAGE), with the help's pointer. Flags and
+ * their values are usage (a --limit that is not a number, a --format not offered); what the
+ * command is given to store or read (the text, a file, an id) is input, INVALID_INPUT (65).
+ */
 export class UsageError extends ValidationError {
   readonly usage = true;
-  constructor(message: string) {
-    super(`${message}; see omnimem --help`);
+  /** `path`: the flag at fault, as INVALID_INPUT's details name a field. */
+  constructor(message: string, path?: string) {
+    super(`${message}; see omnimem --help`, path === undefined ? {} : { details: { path } });
   }
 }
 
@@ -116,7 +121,7 @@ export function integerOption(value: string | undefined, name: string, range: { 
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!Number.isInteger(number) || number < range.min || number > range.max) {
-    throw new ValidationError(`--${name} must be an integer in ${range.min}..${range.max} (got ${JSON.stringify(value)})`, { details: { path: name } });
+    throw new UsageError(`--${name} must be an integer in ${range.min}..${range.max} (got ${JSON.stringify(value)})`, name);
   }
   return number;
 }
@@ -124,7 +129,7 @@ export function integerOption(value: string | undefined, name: string, range: { 
 export function numberOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isFinite(number)) throw new ValidationError(`--${name} must be a number (got ${JSON.stringify(value)})`, { details: { path: name } });
+  if (!Number.isFinite(number)) throw new UsageError(`--${name} must be a number (got ${JSON.stringify(value)})`, name);
   return number;
 }
 
@@ -133,7 +138,7 @@ export function jsonOption(value: string | undefined, name: string): unknown {
   try {
     return JSON.parse(value);
   } catch (error) {
-    throw new ValidationError(`--${name} must be JSON: ${(error as Error).message}`, { details: { path: name } });
+    throw new UsageError(`--${name} must be JSON: ${(error as Error).message}`, name);
   }
 }
 

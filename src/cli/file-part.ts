@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { ValidationError } from "../spec/errors.js";
+import { UsageError } from "./args.js";
 
 /** A content item for `add`: text as it is, or a file on disk as a file part. */
 export type CliContentItem = { type: "text"; text: string } | { type: "file"; data: Uint8Array; filename: string };
@@ -29,7 +30,7 @@ export async function contentFromArguments(words: readonly string[], cwd: string
     if (last?.type === "text") last.text = `${last.text} ${word}`;
     else items.push({ type: "text", text: word });
   }
-  if (items.length === 0) throw new ValidationError("missing text or files to add; see omnimem add --help");
+  if (items.length === 0) throw new UsageError("missing text or files to add");
   return items;
 }
 

@@ -7,6 +7,7 @@ import { CapabilityUnavailableError, ValidationError } from "../../spec/errors.j
 import type { MemoryKind, MemoryRecord, SourcePart } from "../../spec/types.js";
 import { listEntryIds, logFilePath, renderEntry, renderLogHeader } from "../../store/embedded/markdown-log.js";
 import { assertSegmentId } from "../../store/ids.js";
+import { UsageError } from "../args.js";
 
 export interface ExportOptions {
   format: "jsonl" | "markdown";
@@ -78,7 +79,7 @@ export async function runExport(source: ExportSource, options: ExportOptions): P
   const agentId = options.agentId === undefined ? undefined : assertSegmentId(options.agentId, "agentId");
   if (options.format === "jsonl") return exportJsonl(source, { ...options, userId, agentId, kind });
   if (options.format === "markdown") return exportMarkdown(source, { ...options, userId, agentId, kind });
-  throw new ValidationError(`format must be jsonl or markdown (got ${JSON.stringify(options.format)})`, { details: { path: "format" } });
+  throw new UsageError(`--format must be jsonl or markdown (got ${JSON.stringify(options.format)})`, "format");
 }
 
 export function exportLine(record: MemoryRecord): ExportLine {
@@ -309,5 +310,5 @@ function isSameOrInside(child: string, parent: string): boolean {
 
 function optionalKind(kind: unknown): MemoryKind | undefined {
   if (kind === undefined || kind === "episode" || kind === "fact") return kind;
-  throw new ValidationError(`kind must be episode or fact (got ${JSON.stringify(kind)})`, { details: { path: "kind" } });
+  throw new UsageError(`--kind must be episode or fact (got ${JSON.stringify(kind)})`, "kind");
 }

@@ -1,5 +1,5 @@
 import type { Memory, OwnerOptions } from "../../memory.js";
-import { NotFoundError, ValidationError } from "../../spec/errors.js";
+import { NotFoundError } from "../../spec/errors.js";
 import type { Metadata, SearchFilter, SearchMethod } from "../../spec/types.js";
 import { integerOption, jsonOption, numberOption, requireWords, UsageError, type CliValues } from "../args.js";
 import { contentFromArguments } from "../file-part.js";
@@ -125,7 +125,7 @@ function combinedFilters(values: CliValues): SearchFilter | undefined {
   const parts: SearchFilter[] = [];
   const given = jsonOption(values.filters, "filters");
   if (given !== undefined) {
-    if (given === null || typeof given !== "object" || Array.isArray(given)) throw new ValidationError("--filters must be a JSON object", { details: { path: "filters" } });
+    if (given === null || typeof given !== "object" || Array.isArray(given)) throw new UsageError("--filters must be a JSON object", "filters");
     parts.push(given as SearchFilter);
   }
   if (values.session !== undefined) parts.push({ session_id: values.session } as SearchFilter);
