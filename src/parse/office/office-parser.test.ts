@@ -154,6 +154,10 @@ describe("OfficeParser without LibreOffice (built-in extractors)", () => {
       await expect(refused, format).rejects.toBeInstanceOf(FileSizeError);
       await expect(refused, format).rejects.toMatchObject({ details: { reason: "zip-sizes-lie" } });
     }
+    // A large declared size takes the streamed path, which stops at the declared size too.
+    view.setUint32(22, 6_000_000, true);
+    view.setUint32(directory + 24, 6_000_000, true);
+    await expect(verifyZipExpansion(bytes, "xlsx")).rejects.toMatchObject({ code: "FILE_TOO_LARGE", details: { reason: "zip-sizes-lie" } });
     // An honest package passes.
     const honest = await new JSZip().file("word/document.xml", "x".repeat(1000)).generateAsync({ type: "uint8array", compression: "DEFLATE" });
     await expect(verifyZipExpansion(honest, "docx")).resolves.toBeUndefined();
