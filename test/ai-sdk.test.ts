@@ -173,6 +173,8 @@ describe("memoryTools", () => {
     const error = result.steps[0]!.content.find((part) => part.type === "tool-error");
     expect(error).toMatchObject({ toolName: "get_memory", error: expect.objectContaining({ code: "NOT_FOUND" }) });
     expect(result.text).toBe("I could not find it.");
+    // The model reads the code too, as over MCP.
+    expect(JSON.stringify(mock.doGenerateCalls[1]!.prompt)).toContain("NOT_FOUND");
   });
 });
 
@@ -186,6 +188,20 @@ describe("over HTTP (OmnimemClient against a server)", () => {
   afterAll(async () => {
     await server.close();
     await removeTempRoot(serverRoot);
+  });
+
+  it("a run narrows the tools over HTTP as in-process: stored with the run, found by it, out of another run's reach", async () => {
+    const client = new OmnimemClient({ baseUrl: server.url });
+    const inRun = memoryTools(client, { userId: "rhea", runId: "r1" });
+    const added = (await inRun.add_memory!.execute!({ text: "The run-one deploy key is kept in vault B" }, { toolCallId: "a", messages: [] })) as { memories: { id: string }[] };
+    const id = added.memories[0]!.id;
+    const found = (await inRun.search_memory!.execute!({ query: "deploy key vault" }, { toolCallId: "b", messages: [] })) as { results: { id: string }[] };
+    expect(found.results.map((hit) => hit.id)).toContain(id);
+    expect((await client.get({ user_id: "rhea", memory_id: id })).episodes[0]!.run_id).toBe("r1");
+    const otherRun = memoryTools(client, { userId: "rhea", runId: "r2" });
+    await expect(otherRun.get_memory!.execute!({ id }, { toolCallId: "c", messages: [] })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(otherRun.update_memory!.execute!({ id, text: "changed by r2" }, { toolCallId: "d", messages: [] })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect((await client.get({ user_id: "rhea", memory_id: id })).episodes[0]!.episode).toContain("vault B");
   });
 
   it("the tools add and find a memory, and the middleware recalls it and stores the exchange", async () => {

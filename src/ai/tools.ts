@@ -7,6 +7,7 @@ import type { OmnimemClient } from "../client/client.js";
 import { checkToolOwner, MEMORY_TOOLS, runMemoryTool, type MemoryToolName, type ToolContext } from "../tools/definitions.js";
 import { memoryPortOf } from "../tools/http-memory.js";
 import type { MemoryPort, ToolOwner } from "../tools/memory-port.js";
+import { MemoryToolError } from "../tools/tool-error.js";
 
 export interface MemoryToolsOptions extends ToolOwner {
   /** Only these tools (default all eight), e.g. `["search_memory", "add_memory"]`. */
@@ -20,7 +21,8 @@ export type MemoryTools = Partial<Record<MemoryToolName, Tool>>;
 /**
  * `memoryTools(memory, { userId: "alice" })`: tools for `generateText({ tools })` that read and
  * write alice's memories. `memory` is a `Memory` or an `OmnimemClient` for a server. A failing
- * call throws the library's error (with its `code`); the SDK reports it to the model as a tool error.
+ * call throws a MemoryToolError: its `code` is the library's, its message the JSON the model
+ * reads (`{"error": {"code", "message"}}`, as over MCP), and its `cause` the library's error.
  */
 export function memoryTools(memory: MemoryPort | OmnimemClient, options: MemoryToolsOptions): MemoryTools {
   const { only, cwd, ...owner } = options;
@@ -32,7 +34,13 @@ export function memoryTools(memory: MemoryPort | OmnimemClient, options: MemoryT
     tools[definition.name as MemoryToolName] = tool({
       description: definition.description,
       inputSchema: definition.inputSchema,
-      execute: (input: unknown) => runMemoryTool(definition, input, context),
+      execute: async (input: unknown) => {
+        try {
+          return await runMemoryTool(definition, input, context);
+        } catch (error) {
+          throw new MemoryToolError(error);
+        }
+      },
     });
   }
   return tools;

@@ -1,5 +1,6 @@
 /** `omnimem/mcp`: omnimem's MCP server, to embed in another process or mount on another HTTP framework. */
-export { createMcpServer, toolErrorResult, type McpServerOptions, type ToolErrorBody } from "./server.js";
+export { createMcpServer, toolErrorResult, type McpServerOptions } from "./server.js";
+export type { ToolErrorBody } from "../tools/tool-error.js";
 export { serveMcpOverStdio, type StdioMcpOptions, type StdioMcpServer } from "./stdio.js";
 export { handleMcpHttp, ownerOfRequest, type McpHttpOptions } from "./http.js";
 export { httpMemory } from "../tools/http-memory.js";

@@ -23,9 +23,10 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Logger } from "../log.js";
-import { isOmnimemError, type ErrorCode } from "../spec/errors.js";
+import { isOmnimemError } from "../spec/errors.js";
 import { checkToolOwner, MEMORY_TOOLS, ownerOf, runMemoryTool, type ToolContext } from "../tools/definitions.js";
 import type { MemoryPort, ToolOwner } from "../tools/memory-port.js";
+import { toolErrorBody } from "../tools/tool-error.js";
 
 export interface McpServerOptions {
   /** Whose memory the tools act on (the server's --user/--agent), never the model's choice. */
@@ -36,11 +37,6 @@ export interface McpServerOptions {
   version?: string;
   /** Unexpected failures are logged here (their details never reach the client). */
   logger?: Logger;
-}
-
-/** The body of an MCP tool error: the same code and message the HTTP API and the CLI give. */
-export interface ToolErrorBody {
-  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
 /**
@@ -130,13 +126,6 @@ export function createMcpServer(memory: MemoryPort, options: McpServerOptions): 
 export function toolErrorResult(error: unknown, logger?: Logger): CallToolResult {
   const body = toolErrorBody(error, logger);
   return { isError: true, content: [{ type: "text", text: JSON.stringify(body) }], structuredContent: body as unknown as Record<string, unknown> };
-}
-
-function toolErrorBody(error: unknown, logger: Logger | undefined): ToolErrorBody {
-  if (isOmnimemError(error) && error.code !== "INTERNAL") return { error: error.toJSON() };
-  // An unexpected error's message may name internals: it goes to the log only.
-  logger?.error({ err: error }, "memory tool failed");
-  return { error: { code: "INTERNAL", message: "internal error; the memory server's log has the details" } };
 }
 
 function errorText(error: unknown, logger: Logger | undefined): string {

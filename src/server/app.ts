@@ -214,7 +214,10 @@ export function createApp(memory: Memory, options: AppOptions = {}): Hono<AppEnv
    * one. A memory outside is NOT_FOUND as an unknown id is, so neither another owner nor a key
    * confined elsewhere learns that it exists.
    */
-  const byIdOwner = (c: AppContext, body: { app_id?: string | undefined; project_id?: string | undefined; user_id?: string | undefined; agent_id?: string | undefined }): OwnerOptions => ({
+  const byIdOwner = (
+    c: AppContext,
+    body: { app_id?: string | undefined; project_id?: string | undefined; user_id?: string | undefined; agent_id?: string | undefined; run_id?: string | undefined },
+  ): OwnerOptions => ({
     ...scopeOf(c, body),
     ...ownerOf(body),
   });
@@ -519,11 +522,15 @@ function mostSpecific(issue: z.core.$ZodIssue): { message: string; path: Propert
   return best === undefined ? issue : { message: best.message, path: [...issue.path, ...best.path] };
 }
 
-function ownerOf(body: { user_id?: string | undefined; agent_id?: string | undefined }): OwnerOptions | undefined {
-  if (body.user_id === undefined && body.agent_id === undefined) return undefined;
+function ownerOf(body: { user_id?: string | undefined; agent_id?: string | undefined; run_id?: string | undefined }): OwnerOptions | undefined {
+  if (body.user_id === undefined && body.agent_id === undefined) {
+    if (body.run_id !== undefined) throw new ValidationError("run_id narrows an owner's memories: name the owner too (user_id or agent_id)", { details: { path: "run_id" } });
+    return undefined;
+  }
   const owner: OwnerOptions = {};
   if (body.user_id !== undefined) owner.userId = body.user_id;
   if (body.agent_id !== undefined) owner.agentId = body.agent_id;
+  if (body.run_id !== undefined) owner.runId = body.run_id;
   return owner;
 }
 
@@ -539,9 +546,9 @@ function ownerOfAdd(body: z.output<typeof addRequestSchema>): OwnerOptions {
         { details: { path: `messages.${index}.sender_id` } },
       );
     }
-    return { userId: sender, ...(body.agent_id === undefined ? {} : { agentId: body.agent_id }) };
+    return { userId: sender, ...(body.agent_id === undefined ? {} : { agentId: body.agent_id }), ...(body.run_id === undefined ? {} : { runId: body.run_id }) };
   }
-  if (body.agent_id !== undefined) return { agentId: body.agent_id };
+  if (body.agent_id !== undefined) return ownerOf(body)!;
   throw new ValidationError("name the owner: user_id, agent_id, or a sender_id on a role:user message: user_id", { details: { path: "user_id" } });
 }
 

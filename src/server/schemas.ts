@@ -30,6 +30,9 @@ const scopeFields = {
 const ownerFields = {
   user_id: segmentId.optional().describe("The user whose memories these are."),
   agent_id: segmentId.optional().describe("The agent whose memories these are (when no user is named)."),
+  run_id: segmentId
+    .optional()
+    .describe("A run (one conversation or task) of the owner: add stores it, every other call reaches only that run's memories."),
 };
 
 const metadataSchema = z
@@ -126,6 +129,7 @@ export const getRequestSchema = z
 const byIdOwnerFields = {
   user_id: segmentId.optional().describe("When given, only this user's memory is found."),
   agent_id: segmentId.optional().describe("When given, only this agent's memory is found (with user_id: the user's memory made with this agent)."),
+  run_id: segmentId.optional().describe("When given (with user_id or agent_id), only a memory of this run is found."),
 };
 
 export const updateRequestSchema = z

@@ -34,10 +34,11 @@ export interface ScopeFields {
   project_id?: string;
 }
 
-/** Whose memories: a user, or (without one) an agent. */
+/** Whose memories: a user, or (without one) an agent; `run_id` narrows to one run of theirs. */
 export interface OwnerFields {
   user_id?: string;
   agent_id?: string;
+  run_id?: string;
 }
 
 export type ContentItemType = PartType;
@@ -144,6 +145,7 @@ export interface AtomicFactWire {
   episode_id: string | null;
   user_id: string | null;
   agent_id: string | null;
+  run_id: string | null;
   app_id: string;
   project_id: string;
   session_id: string | null;
@@ -162,6 +164,7 @@ export interface EpisodeWire {
   kind: "episode";
   user_id: string | null;
   agent_id: string | null;
+  run_id: string | null;
   app_id: string;
   project_id: string;
   session_id: string | null;

@@ -10,7 +10,7 @@ import type { InputMessage } from "../ingest/messages.js";
 import type { AddOptions, GetAllOptions, OwnerOptions, SearchOptions } from "../memory.js";
 import { NotFoundError, ValidationError } from "../spec/errors.js";
 import type { AddResponse, ContentItem, EpisodeWire, MemoryEventWire, MemoryWire, MessageItem, OwnerFields, ScopeFields } from "../spec/http.js";
-import type { HistoryEntry, Metadata, PartType, SearchFilter } from "../spec/types.js";
+import type { HistoryEntry, Metadata, PartType } from "../spec/types.js";
 import type { MemoryPort, MemoryView, PortAddResult } from "./memory-port.js";
 
 const PAGE_SIZE_MAX = 100;
@@ -30,7 +30,7 @@ export function httpMemory(client: OmnimemClient): MemoryPort {
     },
 
     async search(query: string, options: SearchOptions) {
-      const filters = withRun(options.filters, options.runId);
+      const filters = options.filters;
       const response = await client.search({
         ...ownerFields(options),
         query,
@@ -48,7 +48,7 @@ export function httpMemory(client: OmnimemClient): MemoryPort {
       const pageSize = Math.min(options.limit ?? PAGE_SIZE_MAX, PAGE_SIZE_MAX);
       const page = options.cursor === undefined ? 1 : Number(options.cursor);
       if (!Number.isInteger(page) || page < 1) throw new ValidationError("cursor is not one this client returned", { details: { path: "cursor" } });
-      const filters = withRun(options.filters, options.runId);
+      const filters = options.filters;
       const response = await client.get({ ...ownerFields(options), page, page_size: pageSize, ...(filters === undefined ? {} : { filters }) });
       const results = [...response.episodes, ...response.facts].map(view);
       return page * pageSize < response.total_count ? { results, nextCursor: String(page + 1) } : { results };
@@ -89,15 +89,10 @@ function ownerFields(owner: OwnerOptions): OwnerFields & ScopeFields {
   const fields: OwnerFields & ScopeFields = {};
   if (owner.userId !== undefined) fields.user_id = owner.userId;
   if (owner.agentId !== undefined) fields.agent_id = owner.agentId;
+  if (owner.runId !== undefined) fields.run_id = owner.runId;
   if (owner.appId !== undefined) fields.app_id = owner.appId;
   if (owner.projectId !== undefined) fields.project_id = owner.projectId;
   return fields;
-}
-
-/** The HTTP API has no run field: a run narrows by filter. */
-function withRun(filters: SearchFilter | undefined, runId: string | undefined): SearchFilter | undefined {
-  if (runId === undefined) return filters;
-  return filters === undefined ? { run_id: runId } : { AND: [filters, { run_id: runId }] };
 }
 
 function addResult(memories: MemoryEventWire[], parts: AddResponse["parts"], status: string): PortAddResult {
