@@ -92,7 +92,7 @@ export class Memory {
     this.llm = chatModel ?? (this.config.llm === undefined ? undefined : chatModelFrom(this.config.llm, this.logger));
     ({ engine: this.engine, writer: this.writer, formation: this.formation } = buildPipeline(this.config, this.backend, this.embedder, this.llm, this.logger, indexRetry));
     this.scopes = new OwnerScopes(this.config);
-    this.records = new MemoryRecords(this.backend.store, this.writer, this.scopes, this.formation);
+    this.records = new MemoryRecords(this.backend.store, this.writer, this.scopes, this.formation, this.backend.buffer);
     this.idleFlush = new IdleFlush(this.backend.buffer, this.formation, this.logger, () => this.opened && this.indexProblem === undefined);
   }
 

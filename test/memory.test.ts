@@ -139,6 +139,22 @@ describe("Memory", () => {
     expect((await memory.getAll({ userId: "bob" })).results).toHaveLength(1);
   });
 
+  it("keeps both of two changes made to one memory at once (text and metadata)", async () => {
+    const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => memory.add(`original ${i}`, { userId: "alice", infer: false }).then((r) => r.results[0]!.id)));
+    await Promise.all(ids.flatMap((id, i) => [memory.update(id, `new text ${i}`), memory.update(id, { metadata: { v: i } })]));
+    for (const [i, id] of ids.entries()) expect(await memory.get(id)).toMatchObject({ memory: `new text ${i}`, metadata: { v: i } });
+  });
+
+  it("deleteAll also drops the owner's buffered turns: a later flush makes no memory of them", async () => {
+    await memory.add("my card number is 4111 1111 1111 1111", { userId: "alice", sessionId: "pay", flush: false });
+    await memory.add("bob's buffered turn", { userId: "bob", sessionId: "pay", flush: false });
+    await memory.deleteAll({ userId: "alice" });
+    await memory.flush({ userId: "alice", sessionId: "pay" });
+    expect((await memory.getAll({ userId: "alice" })).results).toEqual([]);
+    await memory.flush({ userId: "bob", sessionId: "pay" });
+    expect((await memory.getAll({ userId: "bob" })).results.map((item) => item.memory)).toEqual([expect.stringContaining("bob's buffered turn")]);
+  });
+
   it("loses nothing when many adds for one owner run at once", async () => {
     const texts = Array.from({ length: 20 }, (_, i) => `concurrent note ${i} about subject${i}`);
     const day = Date.UTC(2026, 6, 1, 8);

@@ -20,16 +20,22 @@ import { EXTRACTION_PENDING, type MemoryFormation } from "./formation.js";
 import type { MemoryWriter } from "./memory-writer.js";
 import { validMetadata } from "./metadata.js";
 import type { OwnerScopes } from "./owner-scopes.js";
+import type { SessionBuffer } from "../spec/session-buffer.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
 
 const DELETE_BATCH = 500;
 
 /** Reading, listing, changing and deleting stored memories, each owner-checked (Memory's by-id and list calls). */
 export class MemoryRecords {
+  /** Changes to one memory (update, delete), one at a time: see update. */
+  private readonly changing = new KeyedMutex();
+
   constructor(
     private readonly store: MemoryStore,
     private readonly writer: MemoryWriter,
     private readonly scopes: OwnerScopes,
     private readonly formation: MemoryFormation,
+    private readonly buffer: SessionBuffer,
   ) {}
 
   async get(id: string, owner?: OwnerOptions): Promise<MemoryItem | null> {
@@ -50,7 +56,17 @@ export class MemoryRecords {
     return result;
   }
 
-  async update(id: string, data: string | { text?: string; metadata?: Metadata }, owner?: OwnerOptions): Promise<{ message: string; id: string; memory: string }> {
+  /**
+   * An update reads the memory and writes it back whole (a text-only change keeps the metadata it
+   * read): two at once on one memory would each write back what the other is replacing, and one
+   * acknowledged change would be lost. So changes to one memory take turns (within this process:
+   * an embedded root has one; PostgreSQL servers sharing a database do not serialise each other's).
+   */
+  update(id: string, data: string | { text?: string; metadata?: Metadata }, owner?: OwnerOptions): Promise<{ message: string; id: string; memory: string }> {
+    return this.changing.run(id, () => this.updateNow(id, data, owner));
+  }
+
+  private async updateNow(id: string, data: string | { text?: string; metadata?: Metadata }, owner?: OwnerOptions): Promise<{ message: string; id: string; memory: string }> {
     const current = await this.ownedRecord(id, owner);
     if (current === undefined) throw memoryNotFound(id);
     const change = typeof data === "string" ? { text: data } : data;
@@ -71,15 +87,20 @@ export class MemoryRecords {
     return { message: "Memory updated successfully!", id, memory: text };
   }
 
-  async delete(id: string, owner?: OwnerOptions): Promise<{ message: string }> {
-    if ((await this.ownedRecord(id, owner)) === undefined) throw memoryNotFound(id);
-    await this.writer.write([{ op: "delete", id }]);
-    return { message: "Memory deleted successfully!" };
+  delete(id: string, owner?: OwnerOptions): Promise<{ message: string }> {
+    return this.changing.run(id, async () => {
+      if ((await this.ownedRecord(id, owner)) === undefined) throw memoryNotFound(id);
+      await this.writer.write([{ op: "delete", id }]);
+      return { message: "Memory deleted successfully!" };
+    });
   }
 
-  async deleteAll(options: OwnerOptions): Promise<{ message: string; deleted: number }> {
+  async deleteAll(options: OwnerOptions = {}): Promise<{ message: string; deleted: number }> {
     const scope = this.scopes.scopeOf(options);
     const filter = narrowing(options, undefined);
+    // Turns waiting in the owner's session buffers go first: left there, the next flush (or the
+    // idle flush, minutes later) would make memories of them again.
+    await this.buffer.discard(scope, options.runId);
     let deleted = 0;
     for (;;) {
       const page = await this.store.list({ scope, filter, limit: DELETE_BATCH });

@@ -47,6 +47,12 @@ export interface SessionBuffer {
   recordFailedExtraction(key: SessionKey): Promise<number>;
   /** Sessions with pending turns and no activity since `before` (epoch ms). */
   idleSessions(before: number): Promise<SessionKey[]>;
+  /**
+   * Drops an owner's pending turns and session state (of one run's sessions when `runId` is
+   * given: those whose latest add named it), as deleting all of an owner's memories must: a
+   * buffered turn would otherwise become a memory again at the next flush. Returns the turns dropped.
+   */
+  discard(scope: Scope, runId?: string): Promise<number>;
   /** The buffers (one per owner) holding pending turns of this session. */
   ownersOf(appId: string, projectId: string, sessionId: string): Promise<SessionKey[]>;
   /**

@@ -78,6 +78,21 @@ export function describeSessionBufferConformance(name: string, factory: SessionB
       expect(await buffer.extractionAttempts(key)).toBe(0);
     });
 
+    it("discards an owner's pending turns (or one run's sessions), and no other owner's", async () => {
+      const runTwo: SessionKey = { scope: alice, sessionId: "chat-2" };
+      await buffer.append(key, [turn("m1", 1), turn("m2", 2)], context);
+      await buffer.append(runTwo, [turn("r1", 1)], { userId: "alice", runId: "run-2", metadata: {} });
+      await buffer.append({ scope: bob, sessionId: "chat-1" }, [turn("b1", 1)], context);
+      expect(await buffer.discard(alice, "run-2")).toBe(1);
+      expect(await buffer.pending(runTwo)).toEqual([]);
+      expect(await buffer.pending(key)).toHaveLength(2);
+      expect(await buffer.discard(alice)).toBe(2);
+      expect(await buffer.pending(key)).toEqual([]);
+      expect(await buffer.context(key)).toBeUndefined();
+      expect(await buffer.idleSessions(Date.now() + 60_000)).toEqual([{ scope: bob, sessionId: "chat-1" }]);
+      expect(await buffer.discard(alice)).toBe(0);
+    });
+
     it("keeps the context of the latest add", async () => {
       await buffer.append(key, [turn("m1", 1)], context);
       const later = { userId: "alice", runId: "run-2", metadata: { channel: "mobile", n: 2, ok: true, none: null } };

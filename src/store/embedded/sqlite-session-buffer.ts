@@ -1,5 +1,5 @@
 import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../../spec/session-buffer.js";
-import type { Role, SourcePart } from "../../spec/types.js";
+import type { Role, Scope, SourcePart } from "../../spec/types.js";
 import type { StateDb } from "./state-db.js";
 
 const KEY_WHERE = "app_id = ? AND project_id = ? AND owner_type = ? AND owner_id = ? AND session_id = ?";
@@ -110,6 +110,23 @@ export class SqliteSessionBuffer implements SessionBuffer {
       )
       .all(before) as SessionRow[];
     return rows.map(toSessionKey);
+  }
+
+  async discard(scope: Scope, runId?: string): Promise<number> {
+    const state = this.state();
+    return state.transaction(() => {
+      const sessions = state
+        .statement("SELECT session_id, context FROM session_status WHERE app_id = ? AND project_id = ? AND owner_type = ? AND owner_id = ?")
+        .all(scope.appId, scope.projectId, scope.ownerType, scope.ownerId) as { session_id: string; context: string }[];
+      let dropped = 0;
+      for (const session of sessions) {
+        if (runId !== undefined && (JSON.parse(session.context) as SessionContext).runId !== runId) continue;
+        const key = keyParams({ scope, sessionId: session.session_id });
+        dropped += state.statement(`DELETE FROM session_buffer WHERE ${KEY_WHERE}`).run(...key).changes;
+        state.statement(`DELETE FROM session_status WHERE ${KEY_WHERE}`).run(...key);
+      }
+      return dropped;
+    });
   }
 
   async ownersOf(appId: string, projectId: string, sessionId: string): Promise<SessionKey[]> {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../../spec/session-buffer.js";
-import type { Role, SourcePart } from "../../spec/types.js";
+import type { Role, Scope, SourcePart } from "../../spec/types.js";
 import type { PostgresDatabase } from "./pg-database.js";
 
 const KEY_WHERE = "app_id = $1 AND project_id = $2 AND owner_type = $3 AND owner_id = $4 AND session_id = $5";
@@ -191,6 +191,21 @@ export class PostgresSessionBuffer implements SessionBuffer {
       `UPDATE session_status SET flush_claimed_by = NULL, flush_claimed_until = NULL WHERE ${KEY_WHERE} AND flush_claimed_by = $6`,
       [...keyParams(key), this.instanceId],
     );
+  }
+
+  async discard(scope: Scope, runId?: string): Promise<number> {
+    const owner = [scope.appId, scope.projectId, scope.ownerType, scope.ownerId, runId ?? null];
+    const ofOwner = "app_id = $1 AND project_id = $2 AND owner_type = $3 AND owner_id = $4 AND ($5::text IS NULL OR context->>'runId' = $5)";
+    return this.database.transaction(async (client) => {
+      // The status rows first, locked: an append to one of these sessions waits for the discard.
+      const { rows } = await client.query<{ session_id: string }>(`DELETE FROM session_status WHERE ${ofOwner} RETURNING session_id`, owner);
+      if (rows.length === 0) return 0;
+      const dropped = await client.query(
+        "DELETE FROM session_buffer WHERE app_id = $1 AND project_id = $2 AND owner_type = $3 AND owner_id = $4 AND session_id = ANY($5::text[])",
+        [scope.appId, scope.projectId, scope.ownerType, scope.ownerId, rows.map((row) => row.session_id)],
+      );
+      return dropped.rowCount ?? 0;
+    });
   }
 
   async ownersOf(appId: string, projectId: string, sessionId: string): Promise<SessionKey[]> {
