@@ -20,8 +20,11 @@ interface Target {
   unavailable?: string;
   /** false: the backend serves keyword search only (a PostgreSQL server without pgvector). */
   vectors?: boolean;
-  /** Memory options for a fresh, empty backend, and how to throw it away afterwards. */
-  open(): Promise<{ options: MemoryOptions; dispose(): Promise<void> }>;
+  /**
+   * Memory options for a fresh, empty backend, and how to throw it away afterwards; for a shared
+   * backend, `another` gives options for a second process's Memory on the same data.
+   */
+  open(): Promise<{ options: MemoryOptions; dispose(): Promise<void>; another?: () => MemoryOptions }>;
 }
 
 const embedded: Target = {
@@ -49,6 +52,7 @@ function postgres(target: PostgresTarget): Target {
           await dropSchema(url, schema);
           await removeTempRoot(root);
         },
+        another: () => ({ root, backend: new PostgresMemoryBackend({ url, schema, poolSize: target.poolSize, index: { vectors: target.vectors } }) }),
       };
     },
   };
@@ -77,15 +81,31 @@ for (const target of [embedded, postgres(pglite), postgres(realPostgres)]) {
   describe.skipIf(target.unavailable !== undefined)(`Memory on ${target.name}${target.unavailable ? ` (skipped: ${target.unavailable})` : ""}`, () => {
     let memory: Memory;
     let dispose: () => Promise<void>;
+    let another: (() => MemoryOptions) | undefined;
 
     beforeEach(async () => {
       const opened = await target.open();
       dispose = opened.dispose;
+      another = opened.another;
       memory = await Memory.open({ ...opened.options, embedder: new LocalEmbedder({ dimensions: 64 }), ...silent });
     }, 60_000);
     afterEach(async () => {
       await memory.close();
       await dispose();
+    });
+
+    it.runIf(target !== embedded)("two processes repeating an add with the same idempotency key at once: one ADD, one NONE, stored once", async () => {
+      const second = await Memory.open({ ...another!(), embedder: new LocalEmbedder({ dimensions: 64 }), ...silent });
+      try {
+        for (let round = 0; round < 10; round++) {
+          const add = (m: Memory) => m.add(`turn of round ${round}`, { userId: "ida", infer: false, idempotencyKey: `k-${round}` });
+          const [a, b] = await Promise.all([add(memory), add(second)]);
+          expect([a.results[0]!.event, b.results[0]!.event].sort(), `round ${round}`).toEqual(["ADD", "NONE"]);
+        }
+        expect((await memory.getAll({ userId: "ida", limit: 100 })).results).toHaveLength(10);
+      } finally {
+        await second.close();
+      }
     });
 
     it("adds, finds by every method, reads, updates, deletes and keeps history, owner-scoped", async () => {

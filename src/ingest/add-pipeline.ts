@@ -104,8 +104,19 @@ export class AddPipeline {
     if (idempotencyKey !== undefined) {
       for (const record of await this.parts.store.getMany(records.map((record) => record.id))) existing.set(record.id, record);
     }
-    const fresh = records.filter((record) => !existing.has(record.id));
-    if (fresh.length > 0) await this.parts.writer.write(fresh.map((record) => ({ op: "add", record })));
+    let fresh = records.filter((record) => !existing.has(record.id));
+    try {
+      if (fresh.length > 0) await this.parts.writer.write(fresh.map((record) => ({ op: "add", record })));
+    } catch (error) {
+      // The same add repeated by another process at the same moment (servers sharing a database
+      // lock keys within their own process only) may have stored these ids first: the write then
+      // fails as a whole, and what the other one stored is this add's, as "NONE".
+      if (idempotencyKey === undefined) throw error;
+      const storedMeanwhile = await this.parts.store.getMany(fresh.map((record) => record.id));
+      if (storedMeanwhile.length !== fresh.length) throw error;
+      for (const record of storedMeanwhile) existing.set(record.id, record);
+      fresh = [];
+    }
     return {
       results: records.map((record): AddResultEvent => {
         const stored = existing.get(record.id);
