@@ -108,6 +108,14 @@ for (const target of [embedded, postgres(pglite), postgres(realPostgres)]) {
       }
     });
 
+    it("stores text with NUL characters as every backend can (without them), and refuses a NUL in metadata", async () => {
+      const { results } = await memory.add("nul\u0000 in the middle", { userId: "nia", infer: false });
+      expect((await memory.get(results[0]!.id))?.memory).toBe("nul in the middle");
+      await memory.update(results[0]!.id, "changed\u0000 too");
+      expect((await memory.get(results[0]!.id))?.memory).toBe("changed too");
+      await expect(memory.add("x", { userId: "nia", infer: false, metadata: { tag: "a\u0000b" } })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    });
+
     it("adds, finds by every method, reads, updates, deletes and keeps history, owner-scoped", async () => {
       const { results } = await memory.add("The team offsite is in Lisbon in September", { userId: "alice", infer: false });
       const id = results[0]!.id;

@@ -7,7 +7,7 @@ import type { ListSortField } from "../spec/memory-store.js";
 import { NotFoundError, ValidationError } from "../spec/errors.js";
 import type { MemoryEvent, Metadata, SearchFilter, SearchMethod } from "../spec/types.js";
 import { assertSegmentId } from "../store/ids.js";
-import { MAX_FILTER_DEPTH } from "../spec/scope.js";
+import { MAX_FILTER_DEPTH, parseIsoTime } from "../spec/scope.js";
 
 /** Who a call is about: Mem0's ids. A user owns the memory when given, else the agent. */
 export interface OwnerOptions {
@@ -98,6 +98,15 @@ export function optionalIdempotencyKey(value: unknown): string | undefined {
   return value;
 }
 
+/**
+ * A memory's text as every backend can store it: NUL characters removed. PostgreSQL's text
+ * cannot hold one (the embedded store could), and a NUL carries nothing a reader or a search
+ * needs, so one contract holds on every backend; a parsed file's stray NUL bytes go the same way.
+ */
+export function storableText(text: string): string {
+  return text.includes("\u0000") ? text.replaceAll("\u0000", "") : text;
+}
+
 export function checkTextLength(text: string, path: string): void {
   if (text.length > MAX_TEXT_CHARS) {
     throw new ValidationError(`${path} is longer than ${MAX_TEXT_CHARS} characters`, { details: { path } });
@@ -125,7 +134,7 @@ export function checkSearch(query: unknown, threshold: unknown, method?: unknown
 /** `SearchOptions.now` as epoch ms; undefined means the current time. */
 export function searchTime(now: SearchOptions["now"]): number | undefined {
   if (now === undefined) return undefined;
-  const ms = typeof now === "number" ? now : now instanceof Date ? now.getTime() : Date.parse(now);
+  const ms = typeof now === "number" ? now : now instanceof Date ? now.getTime() : parseIsoTime(now);
   if (!Number.isFinite(ms)) throw new ValidationError("now must be epoch milliseconds, a Date or an ISO 8601 date", { details: { path: "now" } });
   return ms;
 }

@@ -7,6 +7,7 @@ import type { MemoryStore, RecordChange } from "../spec/memory-store.js";
 import type { BufferedTurn, SessionBuffer, SessionContext, SessionKey } from "../spec/session-buffer.js";
 import type { SessionLocks } from "../spec/session-locks.js";
 import { isStorableTime, type MemoryEvent, type MemoryRecord } from "../spec/types.js";
+import { parseIsoTime } from "../spec/scope.js";
 import { CapabilityUnavailableError, ProviderError } from "../spec/errors.js";
 import { turnsFromVerbatim, verbatimText } from "../extract/verbatim.js";
 import { sha256 } from "../util/hash.js";
@@ -283,6 +284,6 @@ export function ownerIds(context: SessionContext): Pick<MemoryRecord, "userId" |
 /** A fact's time as the model wrote it; one no memory can carry (unparsable, year 10000) is ignored. */
 function parseTime(value: string | null): number | undefined {
   if (value === null) return undefined;
-  const ms = Date.parse(value);
+  const ms = parseIsoTime(value);
   return isStorableTime(ms) ? ms : undefined;
 }

@@ -10,6 +10,7 @@ import {
   type GetAllOptions,
   type OwnerOptions,
   checkTextLength,
+  storableText,
   memoryNotFound,
   narrowing,
   pageOf,
@@ -71,7 +72,7 @@ export class MemoryRecords {
     if (current === undefined) throw memoryNotFound(id);
     const change = typeof data === "string" ? { text: data } : data;
     if (change === null || typeof change !== "object") throw new ValidationError("update needs a text or { text, metadata }");
-    const text = change.text ?? current.text;
+    const text = change.text === undefined ? current.text : typeof change.text === "string" ? storableText(change.text) : change.text;
     if (typeof text !== "string" || text.trim() === "") {
       throw new ValidationError("the new text must be a non-empty string", { details: { path: "text" } });
     }

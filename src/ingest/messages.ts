@@ -1,6 +1,7 @@
 import { normalizeContent } from "../content/normalize.js";
 import { ValidationError } from "../spec/errors.js";
 import { isStorableTime, type Part, type Role, type SourcePart } from "../spec/types.js";
+import { parseIsoTime } from "../spec/scope.js";
 
 /** What callers may pass to `add`: Mem0's and OpenAI's shapes, and EverOS messages. */
 export type MessageInput = string | InputMessage | readonly InputMessage[];
@@ -79,7 +80,7 @@ function normalizeMessage(message: InputMessage, index: number): NormalizedMessa
 }
 
 function parseTimestamp(value: number | string, path: string): number {
-  const ms = typeof value === "number" ? value : Date.parse(value);
+  const ms = typeof value === "number" ? value : parseIsoTime(value);
   if (!Number.isFinite(ms)) throw new ValidationError(`${path} must be epoch milliseconds or an ISO-8601 date`, { details: { path } });
   if (!isStorableTime(ms)) throw new ValidationError(`${path} must be a time from 1970 to the end of 9999`, { details: { path } });
   return ms;

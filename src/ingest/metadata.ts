@@ -18,6 +18,10 @@ export function validMetadata(metadata: unknown, path = "metadata"): Metadata {
     }
     const flat = value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
     if (!flat) throw new ValidationError(`${path}.${key} must be a string, number, boolean or null`, { details: { path: `${path}.${key}` } });
+    // Filters refuse NUL in values, and PostgreSQL cannot store one: a value that holds one could never be matched.
+    if (typeof value === "string" && value.includes("\u0000")) {
+      throw new ValidationError(`${path}.${key} may not contain NUL characters`, { details: { path: `${path}.${key}` } });
+    }
   }
   return metadata as Metadata;
 }

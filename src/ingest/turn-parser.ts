@@ -4,7 +4,7 @@ import { defaultParsers } from "../parse/default-parsers.js";
 import { ParserRegistry } from "../parse/registry.js";
 import { parsingModelsFrom, type ParsingModels } from "../providers/multimodal.js";
 import type { ParseCache } from "../spec/parse-cache.js";
-import { checkTextLength } from "./call-options.js";
+import { checkTextLength, storableText } from "./call-options.js";
 import { normalizeMessages, type MessageInput, type Turn } from "./messages.js";
 import { PartParser, type PartReport } from "./part-parser.js";
 import { sourcePartsOf } from "./source-parts.js";
@@ -51,7 +51,7 @@ export class TurnParser {
     const { texts, reports } = await this.parser.parseMessages(normalized);
     const turns: Turn[] = [];
     normalized.forEach((message, i) => {
-      const text = texts[i]!;
+      const text = storableText(texts[i]!);
       if (text.trim() === "") return;
       checkTextLength(text, `messages[${message.index}]`);
       const turn: Turn = { index: message.index, role: message.role, text };

@@ -22,3 +22,13 @@ export function isMetadataKey(key: string): boolean {
 
 /** How deeply AND / OR may nest in a filter (every backend's compiler and the API edge agree). */
 export const MAX_FILTER_DEPTH = 8;
+
+/**
+ * Epoch ms of a date given as text (ISO-8601), NaN when it is not one. A date-time without a zone
+ * ("2024-01-01T09:30") is UTC, as a date alone already is in JavaScript: read as the process's
+ * local time it would match different memories on servers in different time zones.
+ */
+export function parseIsoTime(text: string): number {
+  const zoneless = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text.trim());
+  return Date.parse(zoneless ? `${text.trim().replace(" ", "T")}Z` : text);
+}

@@ -194,6 +194,11 @@ export function translate(error: unknown): Error {
       return new CapabilityUnavailableError(`PostgreSQL refused the connection: ${error.message}`, { cause: error, details: { code } });
     }
   }
+  // A text past what PostgreSQL's full-text column holds (its tsvector tops out at 1 MB: about
+  // 800k characters of varied words) is the caller's input, not a server fault.
+  if (error instanceof Error && (error as { code?: unknown }).code === "54000" && /tsvector/.test(error.message)) {
+    return new ValidationError(`the text is too long for PostgreSQL's full-text index (${error.message}); split it into smaller memories`, { cause: error, details: { sqlstate: "54000" } });
+  }
   if (error instanceof Error && "code" in error && typeof (error as { code: unknown }).code === "string" && /^[0-9A-Z]{5}$/.test((error as { code: string }).code)) {
     return new InternalError(`PostgreSQL: ${error.message}`, { cause: error, details: { sqlstate: (error as { code: string }).code } });
   }

@@ -1,5 +1,5 @@
 import { ValidationError } from "../../spec/errors.js";
-import { isMetadataKey, MAX_FILTER_DEPTH } from "../../spec/scope.js";
+import { isMetadataKey, MAX_FILTER_DEPTH, parseIsoTime } from "../../spec/scope.js";
 import type { FilterOperators, FilterScalar, Scope, SearchFilter } from "../../spec/types.js";
 
 /**
@@ -147,7 +147,7 @@ function textValue(field: string, value: unknown): string {
 function toEpochMs(field: string, value: unknown): number {
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (typeof value === "string") {
-    const parsed = Date.parse(value);
+    const parsed = parseIsoTime(value);
     if (Number.isFinite(parsed)) return parsed;
   }
   throw invalid(`${field} must be epoch milliseconds or an ISO-8601 date`);
