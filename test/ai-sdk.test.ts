@@ -96,6 +96,43 @@ describe("memoryMiddleware", () => {
     expect(systemTexts(mock.doGenerateCalls[0]!.prompt)).toEqual([]);
   });
 
+  it("does not show the model its own conversation again: an exchange stored with addExchange is left out while its message is in the prompt", async () => {
+    await memory.add("alice keeps her bike in the shed", { userId: "alice", infer: false });
+    const middleware = memoryMiddleware(memory, { userId: "alice", addExchange: true, sessionId: "chat-9" });
+    const first = new MockLanguageModelV3({ doGenerate: answer("Noted: you live in Lisbon, and your bike stays in the shed.") });
+    await generateText({ model: wrapLanguageModel({ model: first, middleware }), prompt: "I live in Lisbon; where is my bike?" });
+    const second = new MockLanguageModelV3({ doGenerate: answer("Lisbon, and the bike is in the shed.") });
+    await generateText({
+      model: wrapLanguageModel({ model: second, middleware }),
+      messages: [
+        { role: "user", content: "I live in Lisbon; where is my bike?" },
+        { role: "assistant", content: "Noted: you live in Lisbon, and your bike stays in the shed." },
+        { role: "user", content: "Remind me: where do I live, and my bike?" },
+      ],
+    });
+    const shown = systemTexts(second.doGenerateCalls[0]!.prompt).join("\n");
+    expect(shown).toContain("bike in the shed");
+    expect(shown).not.toContain("Noted: you live in Lisbon");
+  });
+
+  it("shows an episode and not also the facts extracted from it", async () => {
+    const at = "2026-05-01T10:00:00.000Z";
+    const base = { createdAt: at, updatedAt: at, timestamp: at, metadata: {}, userId: "alice" };
+    const port = {
+      search: async () => ({
+        results: [
+          { ...base, id: "e1", kind: "episode" as const, memory: "Alice works at Siemens in Berlin, she said." },
+          { ...base, id: "f1", kind: "fact" as const, memory: "Alice works at Siemens in Berlin", sources: ["e1"] },
+          { ...base, id: "f2", kind: "fact" as const, memory: "Alice likes sailing", sources: ["e7"] },
+        ],
+      }),
+    } as unknown as Parameters<typeof memoryMiddleware>[0];
+    const mock = new MockLanguageModelV3({ doGenerate: answer("ok") });
+    await generateText({ model: wrapLanguageModel({ model: mock, middleware: memoryMiddleware(port, { userId: "alice" }) }), prompt: "Where does Alice work?" });
+    const shown = systemTexts(mock.doGenerateCalls[0]!.prompt)[0]!;
+    expect(shown.split("\n").filter((line) => line.startsWith("- "))).toEqual(["- [2026-05-01] Alice works at Siemens in Berlin, she said.", "- [2026-05-01] Alice likes sailing"]);
+  });
+
   it("with addExchange, stores the user's message and the answer, for generateText and streamText", async () => {
     const middleware = memoryMiddleware(memory, { userId: "alice", addExchange: true, sessionId: "chat-1" });
     await generateText({

@@ -11,6 +11,9 @@ import { checkToolOwner, DEFAULT_SESSION_ID, ownerOf } from "../tools/definition
 import { memoryPortOf } from "../tools/http-memory.js";
 import type { MemoryPort, MemoryView, ToolOwner } from "../tools/memory-port.js";
 
+/** Exchanges whose memories the middleware keeps track of (to leave them out while in the prompt). */
+const STORED_EXCHANGES_KEPT = 200;
+
 type CallOptions = Parameters<NonNullable<LanguageModelMiddleware["transformParams"]>>[0]["params"];
 type Prompt = CallOptions["prompt"];
 type PromptMessage = Prompt[number];
@@ -43,12 +46,19 @@ export function memoryMiddleware(memory: MemoryPort | OmnimemClient, options: Me
   // message: those steps reuse its search. A new user message always searches afresh.
   let lastSearch: { query: string; hits: Promise<MemoryView[]> } | undefined;
 
+  const limit = options.limit ?? 5;
+  // The memories each exchange this middleware stored became, by the user message's text: while
+  // that message is still in the prompt, the conversation itself shows them (bounded: the oldest go).
+  const storedFrom = new Map<string, string[]>();
+
   const recall = (query: string, continuing: boolean): Promise<MemoryView[]> => {
     if (!continuing || lastSearch?.query !== query) {
       const hits = port
         .search(query, {
           ...owner,
-          limit: options.limit ?? 5,
+          // Twice the limit: facts repeating an episode found with them, and this conversation's
+          // own exchanges, are left out below.
+          limit: limit * 2,
           ...(options.method === undefined ? {} : { method: options.method }),
           ...(options.minScore === undefined ? {} : { threshold: options.minScore }),
         })
@@ -76,14 +86,24 @@ export function memoryMiddleware(memory: MemoryPort | OmnimemClient, options: Me
     const user = latestUserMessage(prompt);
     if (user === undefined || answer.trim() === "") return;
     await guarded(async () => {
-      await port.add(
+      const { results } = await port.add(
         [
           { role: "user", content: user.content as unknown[] },
           { role: "assistant", content: answer },
         ],
         { ...owner, sessionId: options.sessionId ?? DEFAULT_SESSION_ID },
       );
+      storedFrom.set(textOf(user), results.map((event) => event.id));
+      if (storedFrom.size > STORED_EXCHANGES_KEPT) storedFrom.delete(storedFrom.keys().next().value!);
     }, undefined);
+  };
+
+  /** The hits worth showing: not this conversation's own exchanges, not a fact whose episode is shown, at most `limit`. */
+  const shown = (hits: MemoryView[], prompt: Prompt): MemoryView[] => {
+    const inConversation = new Set(prompt.flatMap((message) => (message.role === "user" ? (storedFrom.get(textOf(message)) ?? []) : [])));
+    const fresh = hits.filter((hit) => !inConversation.has(hit.id));
+    const episodes = new Set(fresh.filter((hit) => hit.kind === "episode").map((hit) => hit.id));
+    return fresh.filter((hit) => hit.kind !== "fact" || !(hit.sources ?? []).some((id) => episodes.has(id))).slice(0, limit);
   };
 
   return {
@@ -92,7 +112,7 @@ export function memoryMiddleware(memory: MemoryPort | OmnimemClient, options: Me
       const query = textOf(latestUserMessage(params.prompt));
       if (query === "") return params;
       const continuing = params.prompt[params.prompt.length - 1]?.role !== "user";
-      const hits = await guarded(() => recall(query, continuing), []);
+      const hits = shown(await guarded(() => recall(query, continuing), []), params.prompt);
       if (hits.length === 0) return params;
       const memoryMessage: PromptMessage = { role: "system", content: format(hits) };
       // After the app's own system messages, before the conversation.

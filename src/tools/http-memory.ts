@@ -127,6 +127,10 @@ function view(item: MemoryWire): MemoryView {
   if (item.score !== undefined) shown.score = item.score;
   if (episode !== undefined && episode.subject !== "") shown.subject = episode.subject;
   if (episode !== undefined && episode.summary !== "") shown.summary = episode.summary;
+  if (item.kind === "fact") {
+    const from = (item as { episode_id: string | null }).episode_id;
+    shown.sources = from === null ? [] : [from];
+  }
   return shown;
 }
 

@@ -22,6 +22,8 @@ export interface MemoryView {
   metadata: Metadata;
   subject?: string;
   summary?: string;
+  /** For a fact: the episode it was extracted from (Mem0's `sources`). */
+  sources?: string[];
   /** Present on search results. */
   score?: number;
 }
