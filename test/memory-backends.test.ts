@@ -5,6 +5,7 @@
  * one), so Memory is proven to use nothing but the Backend interface.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { rebuildIndex } from "../src/ingest/reindex.js";
 import { LocalEmbedder, Memory } from "../src/index.js";
 import type { MemoryOptions } from "../src/memory.js";
 import { createBackend } from "../src/store/create-backend.js";
@@ -31,7 +32,7 @@ const embedded: Target = {
   name: "embedded",
   async open() {
     const root = await makeTempRoot();
-    return { options: { root }, dispose: () => removeTempRoot(root) };
+    return { options: { root }, dispose: () => removeTempRoot(root), another: () => ({ root }) };
   },
 };
 
@@ -92,6 +93,18 @@ for (const target of [embedded, postgres(pglite), postgres(realPostgres)]) {
     afterEach(async () => {
       await memory.close();
       await dispose();
+    });
+
+    it.runIf(target.vectors !== false)("refuses the index a killed reindex left half-built, naming reindex, until reindexed", async () => {
+      await memory.add("The team offsite is in Lisbon in September", { userId: "alice", infer: false });
+      const embedder = new LocalEmbedder({ dimensions: 64 });
+      const dying = { model: embedder.model, dimensions: embedder.dimensions, ready: async () => {}, embed: async (): Promise<Float32Array[]> => Promise.reject(new Error("killed")) };
+      await expect(rebuildIndex(memory.backend, dying)).rejects.toThrow("killed");
+      await memory.close();
+      memory = await Memory.open({ ...another!(), embedder, ...silent });
+      await expect(memory.search("offsite", { userId: "alice" })).rejects.toMatchObject({ code: "INDEX_MISMATCH", message: expect.stringMatching(/reindex not finished/) });
+      await memory.reindex();
+      expect((await memory.search("offsite", { userId: "alice", method: "vector" })).results).toHaveLength(1);
     });
 
     it.runIf(target !== embedded)("two processes repeating an add with the same idempotency key at once: one ADD, one NONE, stored once", async () => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IndexMismatchError, LocalEmbedder, Memory, ValidationError, type SearchFilter, type SearchMethod } from "../src/index.js";
 import { parseLog } from "../src/store/embedded/markdown-log.js";
+import { rebuildIndex } from "../src/ingest/reindex.js";
 import { makeTempRoot, removeTempRoot } from "./support/temp-root.js";
 
 const METHODS: SearchMethod[] = ["keyword", "vector", "hybrid"];
@@ -238,6 +239,25 @@ describe("Memory", () => {
     await expect(memory.add("more", { infer: false, userId: "alice" })).rejects.toMatchObject({ code: "INDEX_MISMATCH" });
     await memory.reindex();
     expect((await memory.search("fountain pens", { userId: "alice" })).results[0]?.memory).toBe("I collect vintage fountain pens");
+  });
+
+  it("refuses an index a reindex left half-built (killed, failed) and names reindex, until reindexed", async () => {
+    await memory.close();
+    const embedder = new LocalEmbedder({ dimensions: 64 });
+    const half = join(root, "half");
+    memory = await Memory.open({ root: half, embedder, ...silent });
+    await memory.add("I collect vintage fountain pens", { infer: false, userId: "alice" });
+    // A rebuild that dies after the index was reset: its embedder fails, as a killed process stops.
+    const dying = { model: embedder.model, dimensions: embedder.dimensions, ready: async () => {}, embed: async (): Promise<Float32Array[]> => { throw new Error("killed"); } };
+    await expect(rebuildIndex(memory.backend, dying)).rejects.toThrow("killed");
+    await memory.close();
+    memory = await Memory.open({ root: half, embedder, ...silent });
+    await expect(memory.search("fountain pens", { userId: "alice" })).rejects.toMatchObject({ code: "INDEX_MISMATCH", message: expect.stringMatching(/reindex not finished/) });
+    await memory.reindex();
+    expect((await memory.search("fountain pens", { userId: "alice" })).results[0]?.memory).toBe("I collect vintage fountain pens");
+    await memory.close();
+    memory = await Memory.open({ root: half, embedder, ...silent });
+    expect((await memory.search("fountain pens", { userId: "alice" })).results).toHaveLength(1);
   });
 
   it("validates inputs with INVALID_INPUT", async () => {

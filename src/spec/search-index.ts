@@ -46,6 +46,13 @@ export interface SearchIndex {
   count(): Promise<number>;
   /** Drops everything and starts empty for the given embedding identity. */
   reset(identity: EmbeddingIdentity): Promise<void>;
+  /**
+   * Records that the index now holds vectors of `identity`, keeping what it holds: the last step
+   * of a rebuild that began under a provisional identity, so that a rebuild cut short (a crash, a
+   * kill) leaves an index that `open` refuses as built with another model (run reindex), not
+   * one that silently lacks memories. Without it, a rebuild resets to the real identity at once.
+   */
+  relabel?(identity: EmbeddingIdentity): Promise<void>;
   /** Brings the full-text and ANN indexes up to date with recent writes; safe to call any time. */
   maintain(): Promise<void>;
   /** Resolves once background work started by earlier writes has finished. */

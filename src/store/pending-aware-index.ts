@@ -98,6 +98,10 @@ export class PendingAwareIndex implements SearchIndex {
     return this.inner.reset(identity);
   }
 
+  async relabel(identity: EmbeddingIdentity): Promise<void> {
+    await this.inner.relabel?.(identity);
+  }
+
   maintain(): Promise<void> {
     return this.inner.maintain();
   }

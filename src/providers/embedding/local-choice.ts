@@ -38,7 +38,8 @@ export interface LocalEmbedderChoice {
 
 /** Which local embedder built an index, from the model it recorded; undefined for other models. */
 export function localEmbedderOfModel(model: string): LocalEmbedderName | undefined {
-  if (model === HASHED_EMBEDDER_MODEL) return "hashed";
+  // A rebuild cut short still names the embedder it was rebuilding with, before its marker.
+  if (model === HASHED_EMBEDDER_MODEL || model.startsWith(`${HASHED_EMBEDDER_MODEL} [`)) return "hashed";
   if (model.startsWith(WORD_VECTOR_MODEL_PREFIX)) return "word-vectors";
   return undefined;
 }

@@ -495,10 +495,19 @@ export class LanceIndex implements SearchIndex {
     this.scopeRows = new Map();
     // An empty table's statistics need no counting (nor any statistics, with no memory for terms).
     this.corpus = this.options.textCacheBytes === 0 ? undefined : new CorpusStats();
-    await writeFile(
-      join(this.options.directory, IDENTITY_FILE),
-      JSON.stringify({ ...identity, layout: LAYOUT, createdAt: new Date().toISOString() }),
-    );
+    await this.writeIdentity(identity);
+  }
+
+  async relabel(identity: EmbeddingIdentity): Promise<void> {
+    await this.write(async () => {
+      if (identity.dimensions !== this.identity?.dimensions) throw new InternalError(`cannot relabel an index of dimension ${this.identity?.dimensions} as ${identity.dimensions}`);
+      this.identity = identity;
+      await this.writeIdentity(identity);
+    }, false);
+  }
+
+  private async writeIdentity(identity: EmbeddingIdentity): Promise<void> {
+    await writeFile(join(this.options.directory, IDENTITY_FILE), JSON.stringify({ ...identity, layout: LAYOUT, createdAt: new Date().toISOString() }));
   }
 
   private async readIdentity(): Promise<(EmbeddingIdentity & { layout: number }) | undefined> {

@@ -57,6 +57,12 @@ export class PostgresSearchIndex implements SearchIndex {
       this.identity = identity;
       this.opened = true;
     } catch (error) {
+      // An index of another model stays open for the one thing Memory then allows: reset by a
+      // reindex (and close). Any other failure gives the connection back.
+      if (error instanceof IndexMismatchError) {
+        this.opened = true;
+        throw error;
+      }
       await this.database.release();
       throw error;
     }
@@ -140,6 +146,13 @@ export class PostgresSearchIndex implements SearchIndex {
   async reset(identity: EmbeddingIdentity): Promise<void> {
     this.requireOpen();
     if (this.options.vectors) await this.database.withClient((client) => this.prepareVectors(client, identity, true));
+    this.identity = identity;
+  }
+
+  async relabel(identity: EmbeddingIdentity): Promise<void> {
+    this.requireOpen();
+    // Keyword-only: no vectors, no identity row to rename.
+    if (this.options.vectors) await this.database.query("UPDATE search_identity SET model = $1 WHERE dimensions = $2", [identity.model, identity.dimensions]);
     this.identity = identity;
   }
 
