@@ -23,7 +23,7 @@ import type { HistoryEntry, MemoryRecord, Scope } from "../../spec/types.js";
 import { makeRecord } from "../../store/conformance.suite.js";
 import { EmbeddedBackend } from "../../store/embedded/embedded-backend.js";
 import { PostgresMemoryBackend } from "../../store/postgres/postgres-memory-backend.js";
-import { copyMemories } from "./copy.js";
+import { backendAt, copyMemories } from "./copy.js";
 import { runExport } from "./export.js";
 
 const alice: Scope = { appId: "default", projectId: "default", ownerType: "user", ownerId: "alice" };
@@ -187,3 +187,11 @@ for (const target of targets) {
     });
   });
 }
+
+describe("backendAt", () => {
+  it("takes [store] vectors = false to a PostgreSQL side (a database without pgvector can receive a copy), and a folder as an embedded root", () => {
+    expect(backendAt("postgres://db.invalid/mem", { vectors: false }).index.hasVectors).toBe(false);
+    expect(backendAt("postgres://db.invalid/mem", {}).index.hasVectors).not.toBe(false);
+    expect(backendAt("/tmp/some-root")).toBeInstanceOf(EmbeddedBackend);
+  });
+});

@@ -36,8 +36,11 @@ export interface CopySummary {
 const DEFAULT_BATCH = 200;
 
 /** A root folder, or a `postgres://` URL: the backend that lives there (not opened). */
-export function backendAt(location: string, postgres: { poolSize?: number; schema?: string } = {}): Backend {
-  if (/^postgres(ql)?:\/\//.test(location)) return new PostgresMemoryBackend({ url: location, ...postgres });
+export function backendAt(location: string, postgres: { poolSize?: number; schema?: string; vectors?: boolean } = {}): Backend {
+  if (/^postgres(ql)?:\/\//.test(location)) {
+    const { vectors, ...connection } = postgres;
+    return new PostgresMemoryBackend({ url: location, ...connection, ...(vectors === undefined ? {} : { index: { vectors } }) });
+  }
   if (location.includes("://")) {
     throw new ValidationError(`copy goes to a root folder or a postgres:// URL (got ${JSON.stringify(location)})`, { details: { path: "to" } });
   }
@@ -139,7 +142,8 @@ async function finishOwedIndexing(target: Backend, embedder: Embedder, batchSize
  */
 export async function copyCommand(config: MemoryConfig, values: CliValues, output: Output): Promise<number> {
   if (values.to === undefined) throw new UsageError("copy needs --to <root folder | postgres://...>");
-  const postgres = { poolSize: config.store.poolSize, schema: config.store.schema };
+  // `[store] vectors = false` (a PostgreSQL without pgvector) holds for the copy's PostgreSQL side too.
+  const postgres = { poolSize: config.store.poolSize, schema: config.store.schema, vectors: config.store.vectors };
   const from = values.from ?? (config.store.backend === "postgres" ? config.store.url! : config.root);
   if (from === values.to) throw new UsageError("copy needs --to to differ from the source");
   const source = backendAt(from, postgres);
