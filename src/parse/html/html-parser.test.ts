@@ -76,6 +76,11 @@ describe("HtmlParser", () => {
     expect(htmlToMarkdown("<p>Just <em>this</em></p><script>x()</script>")).toEqual({ title: undefined, markdown: "Just _this_" });
   });
 
+  it("keeps the content of a page with no body tag, after a script", () => {
+    expect(htmlToMarkdown("<html><script>var x = 1</script><h1>Hi there</h1><p>Some text</p></html>").markdown).toBe("# Hi there\n\nSome text");
+    expect(htmlToMarkdown("<html><head><title>T</title></head><p>Plain page</p></html>").markdown).toBe("Plain page");
+  });
+
   it("does not repeat a title the page opens with", async () => {
     const { context } = recordingContext();
     const { text } = await parser.parse(input("<html><head><title>Notes</title></head><body><h1>Notes</h1><p>x</p></body></html>"), context);

@@ -37,6 +37,8 @@ interface DomElement extends DomNode {
   querySelectorAll(selector: string): ArrayLike<DomElement>;
   remove(): void;
   children: ArrayLike<DomElement>;
+  childNodes: ArrayLike<DomNode>;
+  appendChild(node: DomNode): DomNode;
 }
 
 interface DomDocument {
@@ -84,11 +86,25 @@ const DROPPED_SELECTOR = [
 export function htmlToMarkdown(html: string): HtmlToMarkdownResult {
   const { document } = parseHTML(asDocument(html)) as unknown as { document: DomDocument };
   const title = pageTitle(document);
+  adoptStrayContent(document);
   const root = document.body ?? document.documentElement;
   if (root === null) return { title, markdown: "" };
   clean(root);
   const markdown = tidyMarkdown(turndownService().turndown(root as unknown as TurndownService.Node));
   return { title, markdown };
+}
+
+/**
+ * A page without a `<body>` tag (`<html><script>…</script><h1>Hi</h1></html>`) gets, from
+ * linkedom, an empty head and body with the content beside them under `<html>` (a browser would
+ * put it in the body): the content is moved into the body, in order, so it is not lost.
+ */
+function adoptStrayContent(document: DomDocument): void {
+  const { documentElement: html, body } = document;
+  if (html === null || body === null) return;
+  for (const node of Array.from(html.childNodes)) {
+    if (node.nodeName !== "HEAD" && node.nodeName !== "BODY") body.appendChild(node);
+  }
 }
 
 /** linkedom builds no html/body around a fragment; give it a document to parse. */
