@@ -97,6 +97,10 @@ describe("omnimem mcp over stdio", () => {
     expect(gone).toMatchObject({ isError: true, body: { error: { code: "NOT_FOUND" } } });
     expect((await callTool(client, "search_memory", { query: "pelican hardware" })).body.results).toEqual([]);
     expect((await callTool(client, "memory_history", { id })).body.history.map((entry: { action: string }) => entry.action)).toEqual(["ADD", "UPDATE", "DELETE"]);
+    // A deleted (or unknown) memory as a resource: MCP's resource-not-found code, omnimem's code in the message, once.
+    const missing = await client.readResource({ uri: `omnimem://memory/${id}` }).catch((error: unknown) => error as { code: number; message: string; data?: unknown });
+    expect(missing).toMatchObject({ code: -32002, data: { code: "NOT_FOUND" } });
+    expect((missing as { message: string }).message).toMatch(/^MCP error -32002: NOT_FOUND: no memory at /);
   }, 120_000);
 
   it("reads attachments given as base64 with a media type, and refuses URLs to private addresses", async () => {

@@ -15,7 +15,6 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   ErrorCode as McpErrorCode,
   ReadResourceRequestSchema,
   type CallToolResult,
@@ -23,7 +22,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Logger } from "../log.js";
-import { isOmnimemError } from "../spec/errors.js";
+import { isOmnimemError, NotFoundError } from "../spec/errors.js";
 import { checkToolOwner, MEMORY_TOOLS, ownerOf, runMemoryTool, type ToolContext } from "../tools/definitions.js";
 import type { MemoryPort, ToolOwner } from "../tools/memory-port.js";
 import { toolErrorBody } from "../tools/tool-error.js";
@@ -72,7 +71,7 @@ export function createMcpServer(memory: MemoryPort, options: McpServerOptions): 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools() }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const tool = tools.get(request.params.name);
-    if (tool === undefined) throw new McpError(McpErrorCode.InvalidParams, `unknown tool ${request.params.name}`);
+    if (tool === undefined) throw rpcError(McpErrorCode.InvalidParams, `unknown tool ${request.params.name}`);
     try {
       const result = await runMemoryTool(tool, request.params.arguments, context);
       return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
@@ -82,7 +81,12 @@ export function createMcpServer(memory: MemoryPort, options: McpServerOptions): 
   });
 
   server.setRequestHandler(ListResourcesRequestSchema, async () => {
-    const page = await memory.getAll({ ...ownerOf(options.owner), limit: RESOURCES_LISTED });
+    let page;
+    try {
+      page = await memory.getAll({ ...ownerOf(options.owner), limit: RESOURCES_LISTED });
+    } catch (error) {
+      throw protocolError(McpErrorCode.InternalError, error, options.logger);
+    }
     return {
       resources: page.results.map((item) => ({
         uri: `${RESOURCE_PREFIX}${item.id}`,
@@ -103,9 +107,9 @@ export function createMcpServer(memory: MemoryPort, options: McpServerOptions): 
       if (id !== undefined && id !== "") item = await memory.get(id, ownerOf(options.owner));
     } catch (error) {
       // A malformed id is a missing resource; anything else (the memory failed to open) says what it is.
-      if (!isOmnimemError(error) || error.code !== "INVALID_INPUT") throw new McpError(McpErrorCode.InternalError, errorText(error, options.logger));
+      if (!isOmnimemError(error) || error.code !== "INVALID_INPUT") throw protocolError(McpErrorCode.InternalError, error, options.logger);
     }
-    if (item === null) throw new McpError(McpErrorCode.InvalidParams, `NOT_FOUND: no memory at ${uri}`);
+    if (item === null) throw protocolError(RESOURCE_NOT_FOUND, new NotFoundError(`no memory at ${uri}`, { details: { uri } }), options.logger);
     return { contents: [{ uri, mimeType: "application/json", text: JSON.stringify(item) }] };
   });
 
@@ -113,7 +117,7 @@ export function createMcpServer(memory: MemoryPort, options: McpServerOptions): 
     prompts: [{ name: PROMPT_NAME, title: "Use long-term memory", description: "How to use the memory tools in this conversation" }],
   }));
   server.setRequestHandler(GetPromptRequestSchema, (request) => {
-    if (request.params.name !== PROMPT_NAME) throw new McpError(McpErrorCode.InvalidParams, `unknown prompt ${request.params.name}`);
+    if (request.params.name !== PROMPT_NAME) throw rpcError(McpErrorCode.InvalidParams, `unknown prompt ${request.params.name}`);
     return {
       description: "How to use the memory tools",
       messages: [{ role: "user", content: { type: "text", text: INSTRUCTIONS } }],
@@ -128,9 +132,22 @@ export function toolErrorResult(error: unknown, logger?: Logger): CallToolResult
   return { isError: true, content: [{ type: "text", text: JSON.stringify(body) }], structuredContent: body as unknown as Record<string, unknown> };
 }
 
-function errorText(error: unknown, logger: Logger | undefined): string {
+/** MCP's code for a resource that does not exist (the specification's -32002). */
+const RESOURCE_NOT_FOUND = -32002;
+
+/**
+ * A failed resource request as a JSON-RPC error: the message says what happened with omnimem's
+ * code in front ("STORE_LOCKED: ..."), and `data` carries the code alone for clients that read
+ * it. A plain Error with `code` and `data`: the SDK sends those as they are, where an McpError
+ * would add "MCP error -32603:" to the message, which the client then adds once more.
+ */
+function protocolError(jsonRpcCode: number, error: unknown, logger: Logger | undefined): Error {
   const { error: body } = toolErrorBody(error, logger);
-  return `${body.code}: ${body.message}`;
+  return rpcError(jsonRpcCode, `${body.code}: ${body.message}`, { code: body.code });
+}
+
+function rpcError(jsonRpcCode: number, message: string, data?: Record<string, unknown>): Error {
+  return Object.assign(new Error(message), { code: jsonRpcCode, ...(data === undefined ? {} : { data }) });
 }
 
 function jsonSchemaOf(schema: z.ZodType): Tool["inputSchema"] {
