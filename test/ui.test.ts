@@ -128,6 +128,20 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     await dialog.getByLabel(/Key/).fill("not-the-key-0123456789");
     await dialog.getByRole("button", { name: "Use key" }).click();
     await expect.poll(() => dialog.textContent()).toContain("refused this key");
+    // A modal: the page behind is inert, so Tab never reaches it (past the dialog's last control
+    // focus leaves for the browser's own controls, then comes back), and Escape does not dismiss
+    // it (nothing works without a key).
+    const focusOutsideDialog = () =>
+      page.evaluate(() => {
+        const active = (globalThis as unknown as { document: { activeElement: { tagName: string; closest(s: string): unknown } | null } }).document.activeElement;
+        return active !== null && active.tagName !== "BODY" && active.closest("dialog") === null;
+      });
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press("Tab");
+      expect(await focusOutsideDialog(), `tab ${i}`).toBe(false);
+    }
+    await page.keyboard.press("Escape");
+    expect(await dialog.isVisible()).toBe(true);
     await dialog.getByLabel(/Key/).fill(KEY);
     await dialog.getByRole("button", { name: "Use key" }).click();
     await dialog.waitFor({ state: "detached" });
@@ -275,6 +289,14 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
     await detail.getByRole("button", { name: "Yes, delete" }).click();
     await expect.poll(() => timeline.getByRole("button", { name: /glass factory/ }).count()).toBe(0);
     expect(await timeline.locator(".memories > li").count()).toBe(before - 1);
+    // The item that opened the memory is gone: focus lands on the view's heading, not on <body>.
+    const focused = () =>
+      page.evaluate(() => {
+        const active = (globalThis as unknown as { document: { activeElement: { tagName: string; textContent: string } | null } }).document.activeElement;
+        return active === null ? null : { tagName: active.tagName, textContent: active.textContent };
+      });
+    await expect.poll(async () => (await focused())?.tagName).toBe("H2");
+    expect((await focused())?.textContent).toBe("Browse");
     const gone = await post("get", { user_id: "ada", filters: { session_id: "book-club" } });
     expect(gone.body.data.total_count).toBe(0);
   });

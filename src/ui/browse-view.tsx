@@ -37,6 +37,10 @@ export function BrowseView(props: { owner: OwnerRef | null; owners: OwnerWire[];
 
   const items: MemoryWire[] = data === null ? [] : [...data.episodes, ...data.facts].sort((a, b) => b.timestamp.localeCompare(a.timestamp) || a.kind.localeCompare(b.kind));
   const pages = data === null ? 1 : Math.max(1, Math.ceil(data.total_count / PAGE_SIZE));
+  // Deleting the last memories of the last page leaves it past the end: show the new last page.
+  useEffect(() => {
+    if (data !== null && shownPage > pages) setPage(pages);
+  }, [data, shownPage, pages]);
 
   return (
     <section aria-labelledby="browse-title" class="view browse">

@@ -71,6 +71,24 @@ export function MemoryDetail(props: { id: string; owner: OwnerRef; onClose: () =
   const [notice, setNotice] = useState("");
   const heading = useRef<HTMLHeadingElement>(null);
   const confirmButton = useRef<HTMLButtonElement>(null);
+  // Focus goes back where it came from when the memory closes (or is deleted): to the item that
+  // opened it, or, when that item is gone (it was deleted), to the view's heading, never <body>.
+  const deleted = useRef(false);
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const view = opener?.closest("section.view")?.querySelector<HTMLElement>("h2") ?? null;
+    return () => {
+      const target = !deleted.current && opener?.isConnected ? opener : view;
+      if (target === null) return;
+      // A heading takes the focus only with a tabindex.
+      if (target === view && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.focus();
+      // Once more after the view re-rendered, should that have dropped the focus again.
+      requestAnimationFrame(() => {
+        if (document.activeElement === document.body && target.isConnected) target.focus();
+      });
+    };
+  }, [id]);
   // The confirmation takes the focus once, when it appears.
   useEffect(() => {
     if (confirming) confirmButton.current?.focus();
@@ -202,6 +220,7 @@ export function MemoryDetail(props: { id: string; owner: OwnerRef; onClose: () =
                   onClick={async () => {
                     try {
                       await api.delete({ memory_id: id, ...ownerFields(owner) });
+                      deleted.current = true;
                       props.onChanged("deleted");
                       props.onClose();
                     } catch (caught) {

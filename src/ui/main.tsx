@@ -161,31 +161,37 @@ function OwnerPicker(props: { owner: OwnerRef | null; owners: OwnerWire[]; onCha
   );
 }
 
+/**
+ * The key prompt, as a modal <dialog> (showModal): the rest of the page is inert while it is up,
+ * so Tab stays inside it. Escape does not close it: nothing on the page works without a key.
+ */
 function KeyDialog(props: { reason: string; onSubmit: (key: string) => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
   const input = useRef<HTMLInputElement>(null);
   const [key, setKey] = useState("");
-  useEffect(() => input.current?.focus(), [props.reason]);
+  useEffect(() => {
+    if (dialog.current !== null && !dialog.current.open) dialog.current.showModal();
+    input.current?.focus();
+  }, [props.reason]);
   return (
-    <div class="backdrop">
-      <section role="dialog" aria-modal="true" aria-labelledby="key-title" aria-describedby="key-reason" class="dialog">
-        <h2 id="key-title">API key</h2>
-        <p id="key-reason" role="alert">
-          {props.reason}
-        </p>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (key !== "") props.onSubmit(key);
-          }}
-        >
-          <label>
-            Key (kept for this tab only)
-            <input ref={input} type="password" name="api-key" autocomplete="off" value={key} onInput={(event) => setKey(event.currentTarget.value)} />
-          </label>
-          <button type="submit">Use key</button>
-        </form>
-      </section>
-    </div>
+    <dialog ref={dialog} aria-labelledby="key-title" aria-describedby="key-reason" class="dialog" onCancel={(event) => event.preventDefault()}>
+      <h2 id="key-title">API key</h2>
+      <p id="key-reason" role="alert">
+        {props.reason}
+      </p>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (key !== "") props.onSubmit(key);
+        }}
+      >
+        <label>
+          Key (kept for this tab only)
+          <input ref={input} type="password" name="api-key" autocomplete="off" value={key} onInput={(event) => setKey(event.currentTarget.value)} />
+        </label>
+        <button type="submit">Use key</button>
+      </form>
+    </dialog>
   );
 }
 
