@@ -36,6 +36,16 @@ describe("add with an idempotency key", () => {
     expect(await texts("alice")).toHaveLength(3);
   });
 
+  it("a retry after the user deleted a memory does not bring it back (as infer: true does not)", async () => {
+    const options = { userId: "alice", infer: false, idempotencyKey: "import#L7" };
+    const first = await memory.add(conversation, options);
+    await memory.delete(first.results[1]!.id);
+    const retried = await memory.add(conversation, options);
+    expect(retried.results.map((event) => event.event)).toEqual(["NONE", "NONE", "NONE"]);
+    expect(await texts("alice")).toHaveLength(2);
+    expect(await memory.get(first.results[1]!.id)).toBeNull();
+  });
+
   it("stores a conversation that grew only for its new turns", async () => {
     const options = { userId: "alice", infer: false, idempotencyKey: "group@L5" };
     await memory.add(conversation.slice(0, 2), options);

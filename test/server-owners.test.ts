@@ -72,6 +72,8 @@ describe("by-id routes check the owner", () => {
     await expect(client.delete({ memory_id: id, user_id: "alice" })).rejects.toBeInstanceOf(NotFoundError);
     expect((await client.history({ memory_id: id, user_id: "bob" })).history).toHaveLength(1);
     expect((await client.owners()).owners).toContainEqual(expect.objectContaining({ user_id: "bob" }));
+    // A server that cannot be reached is CAPABILITY_UNAVAILABLE, as an unreachable database is to the server, not INTERNAL.
+    await expect(new OmnimemClient({ baseUrl: "http://127.0.0.1:1" }).health()).rejects.toMatchObject({ code: "CAPABILITY_UNAVAILABLE" });
     // An agent id is not bob either.
     expect((await post("update", { memory_id: id, agent_id: "bob", text: "x" })).status).toBe(404);
 

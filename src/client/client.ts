@@ -209,13 +209,17 @@ export class OmnimemClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (error) {
-        const timedOut = (error as Error)?.name === "TimeoutError";
-        throw new InternalError(
-          timedOut
-            ? `no answer from ${this.baseUrl}${path} within ${this.timeoutMs} ms`
-            : `could not reach the omnimem server at ${this.baseUrl}: ${(error as Error)?.message ?? String(error)}`,
-          { cause: error, details: { url: `${this.baseUrl}${path}` } },
-        );
+        // The server's own codes for the same failures seen from its side: no answer in time is
+        // REQUEST_TIMEOUT, a server that cannot be reached CAPABILITY_UNAVAILABLE (as an
+        // unreachable PostgreSQL is for the server), both retryable, neither INTERNAL.
+        const details = { url: `${this.baseUrl}${path}` };
+        if ((error as Error)?.name === "TimeoutError") {
+          throw new RequestTimeoutError(`no answer from ${this.baseUrl}${path} within ${this.timeoutMs} ms`, { cause: error, details });
+        }
+        throw new CapabilityUnavailableError(`could not reach the omnimem server at ${this.baseUrl}: ${(error as Error)?.message ?? String(error)}`, {
+          cause: error,
+          details,
+        });
       }
       const text = await response.text();
       const parsed = as === "text" && response.ok ? text : parseJson(text);

@@ -101,10 +101,16 @@ export class AddPipeline {
       return record;
     });
     const existing = new Map<string, MemoryRecord>();
+    /** Stored by an earlier add with this key and deleted since: a retry does not bring it back. */
+    const deletedSince = new Set<string>();
     if (idempotencyKey !== undefined) {
       for (const record of await this.parts.store.getMany(records.map((record) => record.id))) existing.set(record.id, record);
+      const owner = { appId: scope.appId, projectId: scope.projectId, ownerType: scope.ownerType, ownerId: scope.ownerId };
+      for (const record of records) {
+        if (!existing.has(record.id) && (await this.parts.store.history(record.id, owner)).length > 0) deletedSince.add(record.id);
+      }
     }
-    let fresh = records.filter((record) => !existing.has(record.id));
+    let fresh = records.filter((record) => !existing.has(record.id) && !deletedSince.has(record.id));
     try {
       if (fresh.length > 0) await this.parts.writer.write(fresh.map((record) => ({ op: "add", record })));
     } catch (error) {
@@ -120,6 +126,7 @@ export class AddPipeline {
     return {
       results: records.map((record): AddResultEvent => {
         const stored = existing.get(record.id);
+        if (deletedSince.has(record.id)) return { id: record.id, memory: record.text, event: "NONE", kind: "episode" };
         return stored === undefined
           ? { id: record.id, memory: record.text, event: "ADD", kind: "episode" }
           : { id: stored.id, memory: stored.text, event: "NONE", kind: stored.kind };
