@@ -155,8 +155,11 @@ describe.skipIf(!HAVE_CHROMIUM)("web memory browser at /ui (Chromium)", () => {
   });
 
   it("search finds a stored memory and shows its score", async () => {
+    // With "agent" picked, an id known only as a user's means that user.
+    await page.getByLabel("Owner type").selectOption("agent");
     await page.getByLabel("Owner id").fill("ada");
     await page.getByLabel("Owner id").press("Enter");
+    await expect.poll(() => page.getByLabel("Owner type").inputValue()).toBe("user");
     await page.getByLabel("Query").fill("lighthouse sunset");
     await page.getByLabel("Method").selectOption("keyword");
     await page.getByRole("button", { name: "Search", exact: true }).click();

@@ -120,13 +120,23 @@ function OwnerPicker(props: { owner: OwnerRef | null; owners: OwnerWire[]; onCha
     }
   }, [owner]);
   const known = owners.filter((item) => (type === "user" ? item.user_id !== undefined : item.agent_id !== undefined));
+  // An id typed while the other type is selected ("alice" with "agent" picked, as the last active
+  // owner was an agent) means the owner that exists: an id known only as the other type switches it.
+  const pick = (value: string): OwnerRef | null => {
+    if (value === "") return null;
+    const asUser = owners.some((item) => item.user_id === value);
+    const asAgent = owners.some((item) => item.agent_id === value);
+    const chosen = type === "agent" && asUser && !asAgent ? "user" : type === "user" && asAgent && !asUser ? "agent" : type;
+    if (chosen !== type) setType(chosen);
+    return { type: chosen, id: value };
+  };
   return (
     <form
       class="owner-picker"
       aria-label="Owner"
       onSubmit={(event) => {
         event.preventDefault();
-        onChange(id.trim() === "" ? null : { type, id: id.trim() });
+        onChange(pick(id.trim()));
       }}
     >
       <label>
@@ -145,10 +155,7 @@ function OwnerPicker(props: { owner: OwnerRef | null; owners: OwnerWire[]; onCha
           autocomplete="off"
           value={id}
           onInput={(event) => setId(event.currentTarget.value)}
-          onChange={(event) => {
-            const value = event.currentTarget.value.trim();
-            onChange(value === "" ? null : { type, id: value });
-          }}
+          onChange={(event) => onChange(pick(event.currentTarget.value.trim()))}
         />
       </label>
       <datalist id="known-owners">
