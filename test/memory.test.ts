@@ -1,6 +1,6 @@
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { IndexMismatchError, LocalEmbedder, Memory, ValidationError, type SearchFilter, type SearchMethod } from "../src/index.js";
 import { parseLog } from "../src/store/embedded/markdown-log.js";
 import { rebuildIndex } from "../src/ingest/reindex.js";
@@ -154,6 +154,18 @@ describe("Memory", () => {
     expect((await memory.getAll({ userId: "alice" })).results).toEqual([]);
     await memory.flush({ userId: "bob", sessionId: "pay" });
     expect((await memory.getAll({ userId: "bob" })).results.map((item) => item.memory)).toEqual([expect.stringContaining("bob's buffered turn")]);
+  });
+
+  it("lists memories made in the same millisecond newest first in the order they were made", async () => {
+    // Every add in the same millisecond, as a fast loop on a fast machine makes them.
+    const clock = vi.spyOn(Date, "now").mockReturnValue(Date.now());
+    try {
+      for (let i = 0; i < 8; i++) await memory.add(`page item ${i}`, { userId: "lea", infer: false });
+    } finally {
+      clock.mockRestore();
+    }
+    const listed = (await memory.getAll({ userId: "lea" })).results.map((item) => item.memory);
+    expect(listed).toEqual(Array.from({ length: 8 }, (_, i) => `page item ${7 - i}`));
   });
 
   it("loses nothing when many adds for one owner run at once", async () => {

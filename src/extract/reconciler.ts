@@ -5,6 +5,7 @@ import type { RecordChange } from "../spec/memory-store.js";
 import type { MemoryEvent, MemoryRecord, Metadata, Scope } from "../spec/types.js";
 import { newMemoryId } from "../store/ids.js";
 import { sha256 } from "../util/hash.js";
+import { creationTime } from "../util/creation-clock.js";
 import { reconciliationPrompt } from "./prompts.js";
 import { reconciliationSchema } from "./schemas.js";
 
@@ -43,14 +44,14 @@ export class FactReconciler {
     if (facts.length === 0) return { changes: [], events: [] };
     const existing = await this.similarFacts(scope, facts);
     const now = Date.now();
-    const newRecord = (text: string, fact: NewFact | undefined): MemoryRecord => ({
+    const newRecord = (text: string, fact: NewFact | undefined, created = creationTime()): MemoryRecord => ({
       id: newMemoryId(),
       kind: "fact",
       scope,
       text,
       timestamp: fact?.timestamp ?? now,
-      createdAt: now,
-      updatedAt: now,
+      createdAt: created,
+      updatedAt: created,
       metadata: context.metadata,
       hash: sha256(text),
       sessionId: context.sessionId,

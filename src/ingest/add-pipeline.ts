@@ -6,6 +6,7 @@ import type { BufferedTurn, SessionKey } from "../spec/session-buffer.js";
 import type { MemoryRecord, Metadata, Scope } from "../spec/types.js";
 import { newMemoryId } from "../store/ids.js";
 import { sha256 } from "../util/hash.js";
+import { creationTime } from "../util/creation-clock.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 import { type AddOptions, type AddResult, type AddResultEvent, type OwnerOptions, optionalIdempotencyKey, optionalSegment } from "./call-options.js";
 import type { MemoryFormation } from "./formation.js";
@@ -76,6 +77,7 @@ export class AddPipeline {
     now: number,
     idempotencyKey?: string,
   ): Promise<AddResult> {
+    const created = creationTime(turns.length);
     const records: MemoryRecord[] = turns.map((turn, i) => {
       const record: MemoryRecord = {
         id: idempotencyKey === undefined ? newMemoryId() : derivedMemoryId(`${scopeKey(scope)}|${idempotencyKey}|${turn.index}`),
@@ -85,8 +87,8 @@ export class AddPipeline {
         role: turn.role,
         // Later turns of one call sort after earlier ones even within the same millisecond.
         timestamp: turn.timestamp ?? now + i,
-        createdAt: now + i,
-        updatedAt: now + i,
+        createdAt: created + i,
+        updatedAt: created + i,
         metadata,
         hash: sha256(turn.text),
       };

@@ -11,6 +11,7 @@ import { parseIsoTime } from "../spec/scope.js";
 import { CapabilityUnavailableError, ProviderError } from "../spec/errors.js";
 import { turnsFromVerbatim, verbatimText } from "../extract/verbatim.js";
 import { sha256 } from "../util/hash.js";
+import { creationTime } from "../util/creation-clock.js";
 import { InProcessSessionLocks } from "../util/in-process-session-locks.js";
 import { type BoundaryRules, overHardLimit, startsNewEpisode } from "./boundary.js";
 import { BoundaryJudge } from "./boundary-judge.js";
@@ -189,7 +190,7 @@ export class MemoryFormation {
       return { events: [], episodes: [] };
     }
     const context = (await buffer.context(key)) ?? { metadata: {} };
-    const now = Date.now();
+    const now = creationTime();
     const episode: MemoryRecord = {
       id: episodeId,
       kind: "episode",
