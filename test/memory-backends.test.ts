@@ -107,6 +107,18 @@ for (const target of [embedded, postgres(pglite), postgres(realPostgres)]) {
       expect((await memory.search("offsite", { userId: "alice", method: "vector" })).results).toHaveLength(1);
     });
 
+    it.runIf(target !== embedded)("two processes changing one memory at once (text and metadata) keep both changes", async () => {
+      const second = await Memory.open({ ...another!(), embedder: new LocalEmbedder({ dimensions: 64 }), ...silent });
+      try {
+        const ids = [];
+        for (let i = 0; i < 10; i++) ids.push((await memory.add(`original ${i}`, { userId: "uma", infer: false })).results[0]!.id);
+        await Promise.all(ids.flatMap((id, i) => [memory.update(id, `new text ${i}`), second.update(id, { metadata: { v: i } })]));
+        for (const [i, id] of ids.entries()) expect(await memory.get(id), `memory ${i}`).toMatchObject({ memory: `new text ${i}`, metadata: { v: i } });
+      } finally {
+        await second.close();
+      }
+    });
+
     it.runIf(target !== embedded)("two processes repeating an add with the same idempotency key at once: one ADD, one NONE, stored once", async () => {
       const second = await Memory.open({ ...another!(), embedder: new LocalEmbedder({ dimensions: 64 }), ...silent });
       try {

@@ -1,5 +1,5 @@
 import { toMemoryItem } from "../memory-item.js";
-import { CapabilityUnavailableError, ProviderError, ValidationError } from "../spec/errors.js";
+import { CapabilityUnavailableError, ProviderError, StaleRecordError, ValidationError } from "../spec/errors.js";
 import type { MemoryStore } from "../spec/memory-store.js";
 import type { HistoryEntry, MemoryItem, MemoryRecord, Metadata } from "../spec/types.js";
 import { assertMemoryId } from "../store/ids.js";
@@ -25,6 +25,8 @@ import type { SessionBuffer } from "../spec/session-buffer.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
 
 const DELETE_BATCH = 500;
+/** Reads and re-applies of an update that another process raced (see update). */
+const STALE_UPDATE_ATTEMPTS = 5;
 
 /** Reading, listing, changing and deleting stored memories, each owner-checked (Memory's by-id and list calls). */
 export class MemoryRecords {
@@ -64,7 +66,17 @@ export class MemoryRecords {
    * an embedded root has one; PostgreSQL servers sharing a database do not serialise each other's).
    */
   update(id: string, data: string | { text?: string; metadata?: Metadata }, owner?: OwnerOptions): Promise<{ message: string; id: string; memory: string }> {
-    return this.changing.run(id, () => this.updateNow(id, data, owner));
+    return this.changing.run(id, async () => {
+      // Across processes (servers sharing a database) the store refuses a write made from a
+      // version another one changed meanwhile: read again and re-apply this change on top.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.updateNow(id, data, owner);
+        } catch (error) {
+          if (!(error instanceof StaleRecordError) || attempt >= STALE_UPDATE_ATTEMPTS) throw error;
+        }
+      }
+    });
   }
 
   private async updateNow(id: string, data: string | { text?: string; metadata?: Metadata }, owner?: OwnerOptions): Promise<{ message: string; id: string; memory: string }> {
@@ -84,7 +96,7 @@ export class MemoryRecords {
       hash: sha256(text),
       updatedAt: Math.max(Date.now(), current.updatedAt + 1),
     };
-    await this.writer.write([{ op: "update", record }]);
+    await this.writer.write([{ op: "update", record, expectedUpdatedAt: current.updatedAt }]);
     return { message: "Memory updated successfully!", id, memory: text };
   }
 

@@ -172,6 +172,13 @@ export class InternalError extends OmnimemError {
   readonly code = "INTERNAL" as const;
 }
 
+/**
+ * An update made from a version of a memory that another writer has changed since it was read
+ * (another server on the same database): the store wrote nothing, and the caller reads the memory
+ * again and re-applies its change. Only seen when retries run out.
+ */
+export class StaleRecordError extends InternalError {}
+
 export function isOmnimemError(error: unknown): error is OmnimemError {
   return error instanceof OmnimemError;
 }

@@ -7,8 +7,12 @@ export type RecordChange =
    * written as they are instead of a new ADD row.
    */
   | { op: "add"; record: MemoryRecord; history?: readonly HistoryEntry[] }
-  /** The full new version of an existing record (same id); the store keeps the previous text in history. */
-  | { op: "update"; record: MemoryRecord }
+  /**
+   * The full new version of an existing record (same id); the store keeps the previous text in
+   * history. With `expectedUpdatedAt`, only if the stored record is still that version
+   * (StaleRecordError otherwise, nothing written): a read-modify-write that another writer raced.
+   */
+  | { op: "update"; record: MemoryRecord; expectedUpdatedAt?: number }
   | { op: "delete"; id: string };
 
 /** Work the search index still owes: replayed at start until completed. */

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { NotFoundError, ValidationError } from "../spec/errors.js";
+import { NotFoundError, ValidationError, StaleRecordError } from "../spec/errors.js";
 import type { MemoryStore } from "../spec/memory-store.js";
 import type { MemoryRecord, Scope, SearchFilter } from "../spec/types.js";
 
@@ -220,6 +220,17 @@ export function describeMemoryStoreConformance(name: string, factory: Conformanc
       expect(await texts({ n: "1" })).toEqual([]);
       expect(await texts({ timestamp: { gte: b.timestamp } })).toEqual(["b"]);
       expect(await texts({ OR: [{ tag: "x" }, { tag: "y" }] })).toEqual(["a", "b"]);
+    });
+
+    it("refuses an update made from a version that changed since (expectedUpdatedAt), writing nothing", async () => {
+      const record = makeRecord(alice, "first text");
+      await store.apply([{ op: "add", record }]);
+      const changed = { ...record, text: "second text", updatedAt: record.updatedAt + 5 };
+      await store.apply([{ op: "update", record: changed, expectedUpdatedAt: record.updatedAt }]);
+      const stale = store.apply([{ op: "update", record: { ...record, text: "from an old read", updatedAt: record.updatedAt + 9 }, expectedUpdatedAt: record.updatedAt }]);
+      await expect(stale).rejects.toBeInstanceOf(StaleRecordError);
+      expect((await store.get(record.id))?.text).toBe("second text");
+      expect((await store.history(record.id)).map((row) => row.action)).toEqual(["ADD", "UPDATE"]);
     });
 
     it("filters on metadata keys named like Object.prototype members (constructor, toString) as on any other", async () => {

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { open as openFile, readdir, rmdir } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { randomUUID } from "node:crypto";
-import { InternalError, NotFoundError, ValidationError } from "../../spec/errors.js";
+import { InternalError, NotFoundError, StaleRecordError, ValidationError } from "../../spec/errors.js";
 import type {
   AppliedChanges,
   IndexJob,
@@ -153,6 +153,9 @@ export class EmbeddedStore implements MemoryStore {
         if (row === undefined) throw new NotFoundError(`memory ${id} not found`, { details: { id } });
         if (change.op === "update" && (ownerKey(change.record.scope) !== ownerKey(rowScope(row)) || change.record.kind !== row.kind)) {
           throw new ValidationError(`memory ${id} cannot move to another owner or kind`, { details: { id } });
+        }
+        if (change.op === "update" && change.expectedUpdatedAt !== undefined && row.updated_at !== change.expectedUpdatedAt) {
+          throw new StaleRecordError(`memory ${id} changed since it was read`, { details: { id } });
         }
         previous.set(id, row);
         if (change.op === "delete") editOf(row.file).deletes.push(id);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { InternalError, NotFoundError, ValidationError } from "../../spec/errors.js";
+import { InternalError, NotFoundError, StaleRecordError, ValidationError } from "../../spec/errors.js";
 import type {
   AppliedChanges,
   IndexJob,
@@ -113,6 +113,10 @@ export class PostgresMemoryStore implements MemoryStore {
         if (change.op === "update") {
           if (ownerKey(change.record.scope) !== ownerKey(rowScope(before)) || change.record.kind !== before.kind) {
             throw new ValidationError(`memory ${id} cannot move to another owner or kind`, { details: { id } });
+          }
+          // The row is locked (FOR UPDATE above): what it holds now is what this update replaces.
+          if (change.expectedUpdatedAt !== undefined && Number(before.updated_at) !== change.expectedUpdatedAt) {
+            throw new StaleRecordError(`memory ${id} changed since it was read`, { details: { id } });
           }
           await client.query(UPDATE_RECORD, recordValues(change.record));
           await record(
