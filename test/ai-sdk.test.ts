@@ -202,6 +202,18 @@ describe("memoryTools", () => {
     expect(JSON.stringify(mock.doGenerateCalls[2]!.prompt)).toContain("4471");
   });
 
+  it("a tool call with bad input reaches the model as INVALID_INPUT naming the field, not the SDK's schema dump", async () => {
+    const mock = new MockLanguageModelV3({
+      doGenerate: [toolCall("search_memory", { query: 42, colour: "red" }, "call-1"), answer("Let me fix that.")],
+    });
+    const result = await generateText({ model: mock, tools: memoryTools(memory, { userId: "alice", only: ["search_memory"] }), stopWhen: stepCountIs(3), prompt: "Find it" });
+    const error = result.steps[0]!.content.find((part) => part.type === "tool-error");
+    expect(error).toMatchObject({ toolName: "search_memory", error: expect.objectContaining({ code: "INVALID_INPUT" }) });
+    const seen = JSON.stringify(mock.doGenerateCalls[1]!.prompt);
+    expect(seen).toContain("INVALID_INPUT");
+    expect(seen).not.toContain("Type validation failed");
+  });
+
   it("a failing tool call reaches the model as a tool error with the code's message, and the run goes on", async () => {
     const mock = new MockLanguageModelV3({
       doGenerate: [toolCall("get_memory", { id: "8c6f1f59-7c3e-4c1e-9d7e-4b8e6e1c2a10" }, "call-1"), answer("I could not find it.")],

@@ -2,12 +2,13 @@
  * The memory tools for the Vercel AI SDK (`generateText` / `streamText`): the same eight tools
  * the MCP server offers (src/tools/definitions.ts), bound to one owner by the app's code.
  */
-import { tool, type Tool } from "ai";
+import { jsonSchema, tool, type Tool } from "ai";
 import type { OmnimemClient } from "../client/client.js";
 import { checkToolOwner, MEMORY_TOOLS, runMemoryTool, type MemoryToolName, type ToolContext } from "../tools/definitions.js";
 import { memoryPortOf } from "../tools/http-memory.js";
 import type { MemoryPort, ToolOwner } from "../tools/memory-port.js";
 import { MemoryToolError } from "../tools/tool-error.js";
+import { toolInputJsonSchema } from "../tools/input-json-schema.js";
 
 export interface MemoryToolsOptions extends ToolOwner {
   /** Only these tools (default all eight), e.g. `["search_memory", "add_memory"]`. */
@@ -33,7 +34,9 @@ export function memoryTools(memory: MemoryPort | OmnimemClient, options: MemoryT
     if (only !== undefined && !only.includes(definition.name as MemoryToolName)) continue;
     tools[definition.name as MemoryToolName] = tool({
       description: definition.description,
-      inputSchema: definition.inputSchema,
+      // The schema the model is shown; the input is checked by runMemoryTool, whose INVALID_INPUT
+      // names the field (the SDK's own check would hand the model a zod dump without a code).
+      inputSchema: jsonSchema(toolInputJsonSchema(definition.inputSchema) as Parameters<typeof jsonSchema>[0]),
       execute: async (input: unknown) => {
         try {
           return await runMemoryTool(definition, input, context);

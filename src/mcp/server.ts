@@ -20,12 +20,12 @@ import {
   type CallToolResult,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
 import type { Logger } from "../log.js";
 import { isOmnimemError, NotFoundError } from "../spec/errors.js";
 import { checkToolOwner, MEMORY_TOOLS, ownerOf, runMemoryTool, type ToolContext } from "../tools/definitions.js";
 import type { MemoryPort, ToolOwner } from "../tools/memory-port.js";
 import { toolErrorBody } from "../tools/tool-error.js";
+import { toolInputJsonSchema } from "../tools/input-json-schema.js";
 
 export interface McpServerOptions {
   /** Whose memory the tools act on (the server's --user/--agent), never the model's choice. */
@@ -48,7 +48,7 @@ function listTools(): Tool[] {
     name: tool.name,
     title: tool.title,
     description: tool.description,
-    inputSchema: jsonSchemaOf(tool.inputSchema),
+    inputSchema: toolInputJsonSchema(tool.inputSchema) as Tool["inputSchema"],
     annotations: { title: tool.title, ...tool.annotations },
   })));
 }
@@ -148,11 +148,6 @@ function protocolError(jsonRpcCode: number, error: unknown, logger: Logger | und
 
 function rpcError(jsonRpcCode: number, message: string, data?: Record<string, unknown>): Error {
   return Object.assign(new Error(message), { code: jsonRpcCode, ...(data === undefined ? {} : { data }) });
-}
-
-function jsonSchemaOf(schema: z.ZodType): Tool["inputSchema"] {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
-  return { ...json, type: "object" } as Tool["inputSchema"];
 }
 
 function oneLine(text: string, max: number): string {
