@@ -351,7 +351,7 @@ describe("the client against the same server", () => {
     expect(await client.metrics()).toContain("omnimem_http_requests_total");
     expect((await client.openapi()).openapi).toBe("3.1.0");
 
-    await expect(client.history({ memory_id: id.replace(/^./, "0") })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client.history({ memory_id: id.replace(/^./, (first) => (first === "0" ? "1" : "0")) })).rejects.toBeInstanceOf(NotFoundError);
     await expect(client.search({ query: "x" } as never)).rejects.toBeInstanceOf(ValidationError);
     const unsupported = client.add({ session_id: "client", user_id: "carol", messages: [{ role: "user", content: [{ type: "pdf", text: "x" }] }] });
     await expect(unsupported).rejects.toBeInstanceOf(UnsupportedFormatError);
