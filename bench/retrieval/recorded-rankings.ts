@@ -104,13 +104,18 @@ async function ownerMemories(memory: Memory, userId: string, keyOf: (id: string)
   return owner;
 }
 
+/** Once what was stored is indexed (as a long-running store would have it): a recorder of the next searches' lists. */
+async function settledRecorder(memory: Memory): Promise<{ take(): RecordedList[] }> {
+  await memory.idle();
+  await memory.searchIndex.maintain();
+  return recordLists(memory.searchIndex);
+}
+
 /** Stores every haystack, then runs one hybrid search per question and records what was fused. */
 export async function recordLongMemEval(memory: Memory, questions: readonly LongMemEvalQuestion[]): Promise<RecordedQuestion[]> {
   const ingests = [];
   for (const question of questions) ingests.push(await ingestLongMemEvalQuestion(memory, question));
-  await memory.idle();
-  await memory.searchIndex.maintain();
-  const recorder = recordLists(memory.searchIndex);
+  const recorder = await settledRecorder(memory);
   const recorded: RecordedQuestion[] = [];
   for (const [i, question] of questions.entries()) {
     const ingest = ingests[i]!;
@@ -139,9 +144,7 @@ export async function recordLongMemEval(memory: Memory, questions: readonly Long
 export async function recordLocomo(memory: Memory, samples: readonly LocomoSample[]): Promise<RecordedQuestion[]> {
   const ingests = [];
   for (const sample of samples) ingests.push(await ingestLocomoSample(memory, sample));
-  await memory.idle();
-  await memory.searchIndex.maintain();
-  const recorder = recordLists(memory.searchIndex);
+  const recorder = await settledRecorder(memory);
   const recorded: RecordedQuestion[] = [];
   for (const [s, sample] of samples.entries()) {
     const ingest = ingests[s]!;

@@ -107,10 +107,12 @@ export class AddPipeline {
     const deletedSince = new Set<string>();
     if (idempotencyKey !== undefined) {
       for (const record of await this.parts.store.getMany(records.map((record) => record.id))) existing.set(record.id, record);
-      const owner = { appId: scope.appId, projectId: scope.projectId, ownerType: scope.ownerType, ownerId: scope.ownerId };
-      for (const record of records) {
-        if (!existing.has(record.id) && (await this.parts.store.history(record.id, owner)).length > 0) deletedSince.add(record.id);
-      }
+      const missing = records.filter((record) => !existing.has(record.id));
+      // A scope names the owner as a by-id match does (app, project, owner).
+      const histories = await Promise.all(missing.map((record) => this.parts.store.history(record.id, scope)));
+      missing.forEach((record, i) => {
+        if (histories[i]!.length > 0) deletedSince.add(record.id);
+      });
     }
     let fresh = records.filter((record) => !existing.has(record.id) && !deletedSince.has(record.id));
     try {

@@ -3,7 +3,7 @@ import type { Embedder } from "../spec/embedder.js";
 import type { ReindexProgress } from "./call-options.js";
 
 /** What the model name of an index being rebuilt says until the rebuild is done. */
-export const UNFINISHED = "[reindex not finished: run omnimem reindex]";
+const UNFINISHED = "[reindex not finished: run omnimem reindex]";
 
 /**
  * Rebuilds the store's catalog from its truth and the search index from the catalog, with

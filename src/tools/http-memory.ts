@@ -30,7 +30,7 @@ export function httpMemory(client: OmnimemClient): MemoryPort {
     },
 
     async search(query: string, options: SearchOptions) {
-      const filters = options.filters;
+      const { filters } = options;
       const response = await client.search({
         ...ownerFields(options),
         query,
@@ -48,7 +48,7 @@ export function httpMemory(client: OmnimemClient): MemoryPort {
       const pageSize = Math.min(options.limit ?? PAGE_SIZE_MAX, PAGE_SIZE_MAX);
       const page = options.cursor === undefined ? 1 : Number(options.cursor);
       if (!Number.isInteger(page) || page < 1) throw new ValidationError("cursor is not one this client returned", { details: { path: "cursor" } });
-      const filters = options.filters;
+      const { filters } = options;
       const response = await client.get({ ...ownerFields(options), page, page_size: pageSize, ...(filters === undefined ? {} : { filters }) });
       const results = [...response.episodes, ...response.facts].map(view);
       return page * pageSize < response.total_count ? { results, nextCursor: String(page + 1) } : { results };
